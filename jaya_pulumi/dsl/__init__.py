@@ -1,0 +1,22 @@
+"""The pipeline language: nodes, ``>>`` and ``Pipeline``. Plain Python: no pulumi, no boto3."""
+
+from jaya_pulumi.dsl._function import LOG_RETENTION_DAYS, AWSLambda, CopyS3Lambda, HandlerRef
+from jaya_pulumi.dsl._graph import ALLOWED_EDGES, Chain, Edge, Node
+from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline, Trigger
+from jaya_pulumi.dsl._s3 import S3, S3Event
+
+__all__ = [
+    "ALLOWED_EDGES",
+    "LOG_RETENTION_DAYS",
+    "S3",
+    "AWSLambda",
+    "BucketGroup",
+    "Chain",
+    "CopyS3Lambda",
+    "Edge",
+    "HandlerRef",
+    "Node",
+    "Pipeline",
+    "S3Event",
+    "Trigger",
+]

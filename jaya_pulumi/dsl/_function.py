@@ -1,0 +1,261 @@
+"""Function nodes: :class:`AWSLambda` and the ready-made :class:`CopyS3Lambda`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from jaya_pulumi.dsl._graph import Node
+from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region
+from jaya_pulumi.errors import PipelineDefinitionError
+
+__all__ = ["LOG_RETENTION_DAYS", "AWSLambda", "CopyS3Lambda", "HandlerRef"]
+
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+"""Retention periods CloudWatch Logs accepts, in days."""
+
+MAX_FUNCTION_NAME = 64
+"""Lambda's limit on a function name's length."""
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_RESERVED_ENV = frozenset(
+    {
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    }
+)  # fmt: skip
+_PYTHON_RUNTIME = re.compile(r"^python3\.\d+$")
+
+
+@dataclass(frozen=True)
+class HandlerRef:
+    """A handler named by import path (``"package.module:function"``), with keyword arguments bound.
+
+    The packager imports it at build time; with no ``kwargs`` it ships as a module reference, with
+    ``kwargs`` as a ``functools.partial`` pickled by value.
+    """
+
+    target: str
+    """``"module:attribute"`` of the function to call with ``(event, context, **kwargs)``."""
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments bound to the function (user callables among them)."""
+
+    def __post_init__(self) -> None:
+        module, _, attr = self.target.partition(":")
+        if not module or not attr:
+            raise PipelineDefinitionError(
+                f"Handler reference {self.target!r} must read 'package.module:function'."
+            )
+
+
+class AWSLambda(Node):
+    """A Python Lambda function whose code is a handler ``handler(event, context)``.
+
+    :param name: the node's name (letters, digits, ``-``, ``_``): the function is deployed as
+        ``<pipeline>-<name>-<stack>`` unless ``function_name`` is given.
+    :param handler: the callable AWS invokes, or ``"package.module:function"``. Importable
+        functions ship by module reference; functions in ``__main__``, lambdas and closures
+        (``functools.partial`` included) ship by value.
+    :param region_name: the function's region; ``None`` means the stack's ``aws:region``.
+    :param memory: memory in MB, 128 to 10240.
+    :param timeout: timeout in seconds, 1 to 900.
+    :param alias: the alias to publish; must equal the stack name (the default) when given.
+    :param environment: extra environment variables (names starting ``JAYA_`` are reserved).
+    :param description: the function's description.
+    :param requirements: third-party requirements (pip specifiers) built into a layer.
+    :param reserved_concurrency: reserved concurrent executions, or ``None`` for none.
+    :param log_retention_days: how long CloudWatch keeps the function's logs.
+    :param runtime: the Lambda runtime; ``None`` means the deploying interpreter's ``pythonX.Y``.
+    :param function_name: an explicit physical name (``{stack}`` expands), used as given.
+    """
+
+    kind: ClassVar[str] = "AWSLambda"
+
+    def __init__(
+        self,
+        name: str,
+        handler: Callable[..., Any] | str | HandlerRef,
+        region_name: str | None = None,
+        memory: int = 256,
+        timeout: int = 60,
+        alias: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        description: str = "",
+        requirements: Sequence[str] | None = None,
+        reserved_concurrency: int | None = None,
+        log_retention_days: int = 14,
+        *,
+        runtime: str | None = None,
+        function_name: str | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise PipelineDefinitionError(
+                f"Function name {name!r} may contain only letters, digits, '-' and '_'."
+            )
+        self.name: str = name
+        """The node's name, unique within a pipeline."""
+        self.handler: HandlerRef | Callable[..., Any] = _check_handler(name, handler)
+        """What Lambda calls: a callable or a :class:`HandlerRef`."""
+        self.region_name: str | None = check_region(region_name)
+        """The function's region, or ``None`` for the stack's region."""
+        self.memory: int = _check_int(memory, 128, 10240, f"memory of {self.label}", "MB")
+        """Memory in MB."""
+        self.timeout: int = _check_int(timeout, 1, 900, f"timeout of {self.label}", "seconds")
+        """Timeout in seconds."""
+        if alias is not None and (not isinstance(alias, str) or not _NAME.match(alias)):
+            raise PipelineDefinitionError(
+                f"Alias {alias!r} of {self.label} may contain only letters, digits, '-' and '_'."
+            )
+        self.alias: str | None = alias
+        """The requested alias, or ``None`` for the stack name."""
+        self.environment: dict[str, str] = _check_environment(self.label, environment)
+        """User environment variables."""
+        if not isinstance(description, str) or len(description) > 256:
+            raise PipelineDefinitionError(
+                f"The description of {self.label} must be a string of at most 256 characters."
+            )
+        self.description: str = description
+        """The function's description."""
+        if isinstance(requirements, str):
+            raise PipelineDefinitionError(
+                f"requirements of {self.label} must be a list such as ['requests==2.32.3'], "
+                f"not the string {requirements!r}."
+            )
+        self.requirements: tuple[str, ...] = tuple(requirements or ())
+        """Third-party requirements built into a layer."""
+        if reserved_concurrency is not None:
+            _check_int(reserved_concurrency, 0, 10000, f"reserved_concurrency of {self.label}", "")
+        self.reserved_concurrency: int | None = reserved_concurrency
+        """Reserved concurrent executions, or ``None``."""
+        if log_retention_days not in LOG_RETENTION_DAYS:
+            raise PipelineDefinitionError(
+                f"log_retention_days={log_retention_days!r} of {self.label} is not a period "
+                f"CloudWatch Logs accepts; choose one of {', '.join(map(str, LOG_RETENTION_DAYS))}."
+            )
+        self.log_retention_days: int = log_retention_days
+        """Days CloudWatch keeps the logs."""
+        if runtime is not None and (
+            not isinstance(runtime, str) or not _PYTHON_RUNTIME.match(runtime)
+        ):
+            raise PipelineDefinitionError(
+                f"runtime={runtime!r} of {self.label} is not a Python Lambda runtime such as "
+                "'python3.11'."
+            )
+        self.runtime: str | None = runtime
+        """The requested Lambda runtime, or ``None`` for the deploying interpreter's."""
+        if function_name is not None:
+            probe = function_name.replace(STACK_PLACEHOLDER, "")
+            if not _NAME.match(probe) or len(probe) > MAX_FUNCTION_NAME:
+                raise PipelineDefinitionError(
+                    f"function_name={function_name!r} of {self.label} must be at most "
+                    f"{MAX_FUNCTION_NAME} letters, digits, '-' or '_' ({{stack}} expands)."
+                )
+        self.function_name: str | None = function_name
+        """The explicit physical name, or ``None`` to derive one."""
+
+    @property
+    def key(self) -> str:
+        """The node's name."""
+        return self.name
+
+
+class CopyS3Lambda(AWSLambda):
+    """Copies every object that triggers it to each downstream bucket (and prefix).
+
+    Called as the seed calls it: ``CopyS3Lambda({}, "us-east-1", "staging")``.
+
+    :param conf: kept for the seed's call shape; must be empty: the function reads and writes
+        with its own least-privilege role, never with keys you pass.
+    :param region_name: the function's region; ``None`` means the stack's ``aws:region``.
+    :param alias: the alias to publish; must equal the stack name when given.
+    :param name: the node's name (default ``copy-s3``, numbered when there are several).
+    """
+
+    def __init__(
+        self,
+        conf: Mapping[str, Any] | None = None,
+        region_name: str | None = None,
+        alias: str | None = None,
+        *,
+        name: str | None = None,
+        memory: int = 256,
+        timeout: int = 300,
+        **settings: Any,
+    ) -> None:
+        if conf:
+            raise PipelineDefinitionError(
+                f"CopyS3Lambda(conf=...) got settings {sorted(conf)!r}, but the function never "
+                "uses keys you pass: it reads and writes with its own IAM role, scoped to the "
+                "buckets it is joined to. Pass {} and set credentials for the deployment with "
+                "`pulumi config` or your AWS profile instead."
+            )
+        self.auto_named: bool = name is None
+        """True when the pipeline picks the name (``copy-s3``, ``copy-s3-2``, ...)."""
+        super().__init__(
+            name or "copy-s3",
+            HandlerRef("jaya_pulumi.runtime.copy:handler"),
+            region_name,
+            memory=memory,
+            timeout=timeout,
+            alias=alias,
+            description=settings.pop("description", "Copies S3 objects (jaya_pulumi CopyS3Lambda)"),
+            **settings,
+        )
+
+
+def _check_handler(
+    name: str, handler: Callable[..., Any] | str | HandlerRef
+) -> HandlerRef | Callable[..., Any]:
+    if isinstance(handler, HandlerRef):
+        return handler
+    if isinstance(handler, str):
+        return HandlerRef(handler)
+    if callable(handler):
+        return handler
+    raise PipelineDefinitionError(
+        f"The handler of AWSLambda({name!r}) must be a function handler(event, context) or "
+        f"'package.module:function', got {handler!r}."
+    )
+
+
+def _check_int(value: object, low: int, high: int, what: str, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise PipelineDefinitionError(
+            f"The {what} is {value!r}; it must be a whole number from {low} to {high}"
+            f"{' ' + unit if unit else ''}."
+        )
+    return value
+
+
+def _check_environment(label: str, environment: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(environment or {})
+    for key, value in env.items():
+        if not isinstance(key, str) or not _ENV_KEY.match(key):
+            raise PipelineDefinitionError(
+                f"Environment variable name {key!r} of {label} must start with a letter and hold "
+                "only letters, digits and '_'."
+            )
+        if key.startswith("JAYA_"):
+            raise PipelineDefinitionError(
+                f"Environment variable {key!r} of {label} uses the prefix JAYA_, which jaya_pulumi "
+                "reserves for wiring (destinations, sources); rename it."
+            )
+        if key in _RESERVED_ENV:
+            raise PipelineDefinitionError(
+                f"Environment variable {key!r} of {label} is reserved by AWS Lambda; rename it."
+            )
+        if not isinstance(value, str):
+            raise PipelineDefinitionError(
+                f"Environment variable {key!r} of {label} must be a string, got {value!r}; "
+                f"write str({value!r}) if that is what you mean."
+            )
+    return env

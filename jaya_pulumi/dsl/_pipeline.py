@@ -1,0 +1,283 @@
+"""``Pipeline``: the whole graph, checked before anything is built.
+
+Every check here runs at ``Pipeline(...)``, so a bad graph fails on the developer's laptop with a
+message naming the nodes involved, never half-way through ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jaya_pulumi.dsl._function import AWSLambda, CopyS3Lambda
+from jaya_pulumi.dsl._graph import Chain, Edge, Node, check_edge
+from jaya_pulumi.dsl._s3 import S3, S3Event, _prefixes_overlap
+from jaya_pulumi.errors import PipelineDefinitionError
+
+if TYPE_CHECKING:
+    from jaya_pulumi.dsl._graph import Target
+
+__all__ = ["BucketGroup", "Pipeline", "Trigger"]
+
+_PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+@dataclass(frozen=True, eq=False)
+class Trigger:
+    """One S3 -> function subscription: the source node, the function, and the event filter."""
+
+    source: S3
+    """The S3 node whose events invoke the function."""
+    function: AWSLambda
+    """The function invoked."""
+    event: S3Event
+    """The event type and key filters."""
+
+    def describe(self) -> str:
+        """``S3('b') >> AWSLambda('f') on s3:ObjectCreated:* in/*``."""
+        return f"{self.source.label} >> {self.function.label} ({self.event.describe()})"
+
+
+@dataclass(frozen=True, eq=False)
+class BucketGroup:
+    """Every S3 node naming one bucket: deployed as one bucket whose triggers merge."""
+
+    bucket_name: str
+    """The bucket's name as written (``{stack}`` not yet expanded)."""
+    nodes: tuple[S3, ...]
+    """The S3 nodes that name this bucket, in order of appearance."""
+    region_name: str | None
+    """The region the nodes agree on (``None``: the stack's region)."""
+    triggers: tuple[Trigger, ...]
+    """Every subscription on the bucket, in edge order: one bucket notification carries them all."""
+
+
+class Pipeline:
+    """A named data pipeline: every node and edge reachable from the chains given.
+
+    :param name: the pipeline's name: lowercase letters, digits and hyphens, at most 40
+        characters; it prefixes the names of the resources it creates.
+    :param chains: the chains (or single nodes) that make up the pipeline, e.g. ``[p]``.
+    """
+
+    def __init__(self, name: str, chains: Sequence[Target]) -> None:
+        if not isinstance(name, str) or not _PIPELINE_NAME.match(name):
+            raise PipelineDefinitionError(
+                f"Pipeline name {name!r} must be 1 to 40 lowercase letters, digits or hyphens, "
+                "starting with a letter or digit (it prefixes resource names)."
+            )
+        if isinstance(chains, (Node, Chain)):
+            chains = [chains]
+        if not isinstance(chains, (list, tuple)) or not chains:
+            raise PipelineDefinitionError(
+                f"Pipeline({name!r}, ...) needs a list of chains, e.g. Pipeline({name!r}, [p]) "
+                "where p = S3(...) >> CopyS3Lambda(...) >> S3(...)."
+            )
+        whole = Chain.of(list(chains))
+        self.name: str = name
+        """The pipeline's name."""
+        self.nodes: tuple[Node, ...] = whole.nodes
+        """Every node, each once, in order of first appearance."""
+        self.edges: tuple[Edge, ...] = whole.edges
+        """Every edge as ``(source, target)``, each once, in reading order."""
+        for source, target in self.edges:
+            check_edge(source, target)
+        self._name_functions()
+        self._check_cycles()
+        self.buckets: tuple[BucketGroup, ...] = self._group_buckets()
+        """One entry per physical bucket, with the S3 nodes and triggers that share it."""
+        self._check_sources_and_sinks()
+        self._check_recursion()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @property
+    def functions(self) -> tuple[AWSLambda, ...]:
+        """Every function node, in order of appearance."""
+        return tuple(n for n in self.nodes if isinstance(n, AWSLambda))
+
+    def successors(self, node: Node) -> list[Node]:
+        """The nodes ``node`` feeds, in edge order."""
+        return [b for a, b in self.edges if a is node]
+
+    def predecessors(self, node: Node) -> list[Node]:
+        """The nodes that feed ``node``, in edge order."""
+        return [a for a, b in self.edges if b is node]
+
+    def bucket_of(self, node: S3) -> BucketGroup:
+        """The bucket group an S3 node belongs to."""
+        for group in self.buckets:
+            if any(n is node for n in group.nodes):
+                return group
+        raise KeyError(node.label)
+
+    def triggers_of(self, function: AWSLambda) -> list[Trigger]:
+        """The subscriptions that invoke ``function``, in edge order."""
+        return [t for g in self.buckets for t in g.triggers if t.function is function]
+
+    def destinations_of(self, function: AWSLambda) -> list[S3]:
+        """The S3 nodes ``function`` writes to, in edge order."""
+        return [n for n in self.successors(function) if isinstance(n, S3)]
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes)
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.name!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
+
+    def deploy(self, **kwargs: Any) -> Any:
+        """Create the pipeline's resources from a Pulumi program (``jaya_pulumi.build(self)``)."""
+        from jaya_pulumi.components import build
+
+        return build(self, **kwargs)
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _name_functions(self) -> None:
+        taken: dict[str, AWSLambda] = {}
+        auto: list[CopyS3Lambda] = []
+        for fn in self.functions:
+            if isinstance(fn, CopyS3Lambda) and fn.auto_named:
+                auto.append(fn)
+                continue
+            if fn.name in taken:
+                raise PipelineDefinitionError(
+                    f"Two functions in pipeline {self.name!r} are named {fn.name!r}: "
+                    f"{taken[fn.name].label} and {fn.label}. Function names must be unique; "
+                    "rename one (or reuse the same node object to mean the same function)."
+                )
+            taken[fn.name] = fn
+        for i, fn in enumerate(auto):
+            base = fn.name if i == 0 else f"{fn.name}-{i + 1}"
+            candidate, n = base, i + 1
+            while candidate in taken:
+                n += 1
+                candidate = f"copy-s3-{n}"
+            fn.name = candidate
+            taken[candidate] = fn
+
+    def _check_cycles(self) -> None:
+        state: dict[int, int] = {}
+        path: list[Node] = []
+
+        def visit(node: Node) -> None:
+            state[id(node)] = 1
+            path.append(node)
+            for nxt in self.successors(node):
+                if state.get(id(nxt)) == 1:
+                    loop = [*path[path.index(nxt) :], nxt]
+                    raise PipelineDefinitionError(
+                        f"Pipeline {self.name!r} has a cycle: "
+                        f"{' >> '.join(n.label for n in loop)}. Data would flow around it forever; "
+                        "write to a new node (for S3, a different bucket or prefix) instead."
+                    )
+                if id(nxt) not in state:
+                    visit(nxt)
+            path.pop()
+            state[id(node)] = 2
+
+        for node in self.nodes:
+            if id(node) not in state:
+                visit(node)
+
+    def _group_buckets(self) -> tuple[BucketGroup, ...]:
+        by_name: dict[str, list[S3]] = {}
+        for node in self.nodes:
+            if isinstance(node, S3):
+                by_name.setdefault(node.bucket_name, []).append(node)
+        groups = []
+        for bucket_name, nodes in by_name.items():
+            regions = {n.region_name for n in nodes if n.region_name is not None}
+            if len(regions) > 1:
+                raise PipelineDefinitionError(
+                    f"Bucket {bucket_name!r} is named with different regions: "
+                    + ", ".join(f"{n.label} in {n.region_name!r}" for n in nodes)
+                    + ". A bucket lives in one region; give every S3 node for it the same "
+                    "region_name (or None for the stack's)."
+                )
+            region = regions.pop() if regions else None
+            triggers: list[Trigger] = []
+            for node in nodes:
+                for fn in self.successors(node):
+                    if not isinstance(fn, AWSLambda):  # check_edge allows only functions here
+                        continue
+                    if fn.region_name and region and fn.region_name != region:
+                        raise PipelineDefinitionError(
+                            f"{node.label} in {region!r} >> {fn.label} in {fn.region_name!r}: S3 "
+                            "can only invoke a function in the bucket's own region. Put both in "
+                            "one region."
+                        )
+                    triggers.extend(Trigger(node, fn, event) for event in node.on)
+            for i, a in enumerate(triggers):
+                for b in triggers[i + 1 :]:
+                    if a.event.overlaps(b.event):
+                        raise PipelineDefinitionError(
+                            f"Bucket {bucket_name!r} has two triggers that overlap: "
+                            f"{a.describe()} and {b.describe()}. AWS rejects such a bucket "
+                            "notification as 'ambiguously defined' at deploy time; give each its "
+                            "own prefix or suffix, e.g. S3.event(S3.ALL_CREATED_OBJECTS, "
+                            "prefix='in/')."
+                        )
+            groups.append(BucketGroup(bucket_name, tuple(nodes), region, tuple(triggers)))
+        return tuple(groups)
+
+    def _check_sources_and_sinks(self) -> None:
+        for node in self.nodes:
+            if isinstance(node, S3):
+                feeds = self.successors(node)
+                if node.on and not feeds:
+                    raise PipelineDefinitionError(
+                        f"{node.label} has on=[...] events but feeds no function, so nothing "
+                        f"would receive them. Join it to one ({node.label} >> AWSLambda(...)) "
+                        "or drop on=."
+                    )
+                if feeds and not node.on:
+                    names = ", ".join(f.label for f in feeds)
+                    raise PipelineDefinitionError(
+                        f"{node.label} feeds {names} but has no events to send. Say which, e.g. "
+                        f"S3({node.bucket_name!r}, on=[S3.ALL_CREATED_OBJECTS])."
+                    )
+            elif isinstance(node, CopyS3Lambda) and not self.destinations_of(node):
+                raise PipelineDefinitionError(
+                    f"{node.label} copies objects but has no destination; join it to a "
+                    f"bucket: {node.label} >> S3('my-destination-bucket')."
+                )
+
+    def _check_recursion(self) -> None:
+        """Refuse functions whose writes invoke themselves again, directly or through others."""
+        fires: dict[int, list[tuple[AWSLambda, S3, Trigger]]] = {}
+        for fn in self.functions:
+            for dest in self.destinations_of(fn):
+                for trigger in self.bucket_of(dest).triggers:
+                    if trigger.event.creates_objects and _prefixes_overlap(
+                        dest.prefix, trigger.event.prefix
+                    ):
+                        fires.setdefault(id(fn), []).append((trigger.function, dest, trigger))
+
+        def explain(fn: AWSLambda, dest: S3, trig: Trigger) -> str:
+            where = f"s3://{dest.bucket_name}/{dest.prefix}"
+            return (
+                f"{fn.label} writes to {where}, which fires {trig.function.label} "
+                f"through {trig.source.label} ({trig.event.describe()})"
+            )
+
+        def walk(start: AWSLambda, fn: AWSLambda, steps: list[str], seen: set[int]) -> None:
+            for nxt, dest, trig in fires.get(id(fn), []):
+                step = explain(fn, dest, trig)
+                if nxt is start:
+                    first = self.triggers_of(start)
+                    source = first[0].source.label if first else "its source"
+                    raise PipelineDefinitionError(
+                        f"{source} >> {start.label} >> {dest.label} invokes {start.name!r} on its "
+                        f"own output (a recursive invocation): {'; '.join([*steps, step])}. Give "
+                        "the source an event prefix and write under another one, e.g. "
+                        "S3('b', on=[S3.event(S3.ALL_CREATED_OBJECTS, prefix='in/')]) >> ... >> "
+                        "S3('b', prefix='out/'), or write to another bucket."
+                    )
+                if id(nxt) not in seen:
+                    walk(start, nxt, [*steps, step], seen | {id(nxt)})
+
+        for fn in self.functions:
+            walk(fn, fn, [], {id(fn)})

@@ -1,0 +1,251 @@
+"""The ``S3`` node: a bucket (optionally a key prefix in it) and the events it sends on."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from jaya_pulumi.dsl._graph import Node
+from jaya_pulumi.errors import PipelineDefinitionError
+
+__all__ = ["S3", "S3Event", "check_region", "validate_bucket_name"]
+
+S3_EVENT_TYPES: tuple[str, ...] = (
+    "s3:ObjectCreated:*",
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+    "s3:ObjectRemoved:*",
+    "s3:ObjectRemoved:Delete",
+    "s3:ObjectRemoved:DeleteMarkerCreated",
+    "s3:ObjectRestore:*",
+    "s3:ObjectRestore:Post",
+    "s3:ObjectRestore:Completed",
+    "s3:ObjectRestore:Delete",
+    "s3:ReducedRedundancyLostObject",
+    "s3:Replication:*",
+    "s3:Replication:OperationFailedReplication",
+    "s3:Replication:OperationMissedThreshold",
+    "s3:Replication:OperationReplicatedAfterThreshold",
+    "s3:Replication:OperationNotTracked",
+    "s3:LifecycleExpiration:*",
+    "s3:LifecycleExpiration:Delete",
+    "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:LifecycleTransition",
+    "s3:IntelligentTiering",
+    "s3:ObjectTagging:*",
+    "s3:ObjectTagging:Put",
+    "s3:ObjectTagging:Delete",
+    "s3:ObjectAcl:Put",
+)
+"""Event types S3 can send to a Lambda function."""
+
+_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+STACK_PLACEHOLDER = "{stack}"
+"""Written in a name, expands to the Pulumi stack name (``S3("raw-{stack}")``)."""
+
+
+def validate_bucket_name(name: str, *, what: str = "bucket name") -> None:
+    """Check S3's bucket naming rules; ``{stack}`` is allowed and checked once expanded."""
+    if not isinstance(name, str) or not name:
+        raise PipelineDefinitionError(f"The {what} must be a non-empty string, got {name!r}.")
+    probe = name.replace(STACK_PLACEHOLDER, "stack")
+    if "{" in probe or "}" in probe:
+        raise PipelineDefinitionError(
+            f"The {what} {name!r} has a placeholder other than {{stack}}; "
+            "only {stack} is expanded (to the Pulumi stack name)."
+        )
+    problems: list[str] = []
+    bare = name.replace(STACK_PLACEHOLDER, "")
+    if STACK_PLACEHOLDER not in name and not 3 <= len(name) <= 63:
+        problems.append(f"it is {len(name)} characters long; S3 allows 3 to 63")
+    elif len(bare) > 63:
+        problems.append(f"it is at least {len(bare)} characters long; S3 allows 3 to 63")
+    if not _BUCKET_CHARS.match(probe):
+        problems.append(
+            "it may contain only lowercase letters, digits, dots and hyphens, "
+            "and must begin and end with a letter or digit"
+        )
+    if ".." in probe:
+        problems.append("it has two adjacent dots")
+    try:
+        ipaddress.IPv4Address(probe)
+        problems.append("it is formatted as an IP address")
+    except ValueError:
+        pass
+    problems += [
+        f"it starts with {p!r}, which S3 reserves" for p in _BAD_PREFIXES if probe.startswith(p)
+    ]
+    problems += [
+        f"it ends with {s!r}, which S3 reserves" for s in _BAD_SUFFIXES if probe.endswith(s)
+    ]
+    if problems:
+        hint = name.lower().replace("_", "-")
+        fix = f" Try {hint!r}." if hint != name and _BUCKET_CHARS.match(hint) else ""
+        raise PipelineDefinitionError(f"Invalid {what} {name!r}: {'; '.join(problems)}.{fix}")
+
+
+def _check_prefix(value: str | None, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PipelineDefinitionError(f"The {what} must be a string, got {value!r}.")
+    if value.startswith("/"):
+        raise PipelineDefinitionError(
+            f"The {what} {value!r} starts with '/'; S3 keys do not, so nothing would match. "
+            f"Use {value.lstrip('/')!r}."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class S3Event:
+    """One S3 event subscription: an event type with optional key prefix and suffix filters."""
+
+    trigger: str
+    """The event type, e.g. ``s3:ObjectCreated:*``."""
+    prefix: str = ""
+    """Only keys that start with this fire the event (empty: every key)."""
+    suffix: str = ""
+    """Only keys that end with this fire the event (empty: every key)."""
+
+    def __post_init__(self) -> None:
+        if self.trigger not in S3_EVENT_TYPES:
+            close = difflib.get_close_matches(str(self.trigger), S3_EVENT_TYPES, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise PipelineDefinitionError(
+                f"Unknown S3 event type {self.trigger!r}.{hint} Use S3.ALL_CREATED_OBJECTS, "
+                "S3.ALL_REMOVED_OBJECTS or one of the event types S3 documents."
+            )
+        object.__setattr__(self, "prefix", _check_prefix(self.prefix, "event prefix"))
+        object.__setattr__(self, "suffix", _check_prefix(self.suffix, "event suffix"))
+
+    @property
+    def creates_objects(self) -> bool:
+        """True when the event fires for new objects (what a writing function produces)."""
+        return self.trigger.startswith("s3:ObjectCreated:")
+
+    def overlaps(self, other: S3Event) -> bool:
+        """True when one object event could match both subscriptions (AWS refuses that)."""
+        return (
+            _types_overlap(self.trigger, other.trigger)
+            and _prefixes_overlap(self.prefix, other.prefix)
+            and _suffixes_overlap(self.suffix, other.suffix)
+        )
+
+    def describe(self) -> str:
+        """A short human description, e.g. ``s3:ObjectCreated:* on in/*.csv``."""
+        return f"{self.trigger} on {self.prefix or ''}*{self.suffix or ''}"
+
+
+def _types_overlap(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    family_a, family_b = a.rsplit(":", 1)[0], b.rsplit(":", 1)[0]
+    return family_a == family_b and (a.endswith(":*") or b.endswith(":*"))
+
+
+def _prefixes_overlap(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+def _suffixes_overlap(a: str, b: str) -> bool:
+    return a.endswith(b) or b.endswith(a)
+
+
+class S3(Node):
+    """An S3 bucket, or a key prefix in one.
+
+    As a source (``S3(...) >> function``) it sends the events in ``on`` to the function; as a
+    destination (``function >> S3(...)``) the function writes under ``prefix``.
+
+    :param bucket_name: the physical bucket name; ``{stack}`` expands to the stack name.
+    :param region_name: the bucket's region; ``None`` means the stack's ``aws:region``.
+    :param on: events that invoke the functions this bucket feeds: event types such as
+        :attr:`S3.ALL_CREATED_OBJECTS`, or :meth:`S3.event` subscriptions with filters.
+        A plain event type is filtered by ``prefix``.
+    :param prefix: the key prefix this node stands for (where writes go, what triggers fire on).
+    """
+
+    kind: ClassVar[str] = "S3"
+    ALL_CREATED_OBJECTS: ClassVar[str] = "s3:ObjectCreated:*"
+    """Every object creation: put, post, copy and completed multipart upload."""
+    ALL_REMOVED_OBJECTS: ClassVar[str] = "s3:ObjectRemoved:*"
+    """Every object removal: delete and delete-marker creation."""
+
+    def __init__(
+        self,
+        bucket_name: str,
+        region_name: str | None = None,
+        on: Sequence[str | S3Event] | None = None,
+        prefix: str | None = None,
+    ) -> None:
+        validate_bucket_name(bucket_name)
+        self.bucket_name: str = bucket_name
+        """The physical bucket name (``{stack}`` not yet expanded)."""
+        self.region_name: str | None = check_region(region_name)
+        """The bucket's region, or ``None`` for the stack's region."""
+        self.prefix: str = _check_prefix(prefix, f"prefix of S3({bucket_name!r})")
+        """The key prefix this node stands for ('' for the whole bucket)."""
+        if isinstance(on, (str, S3Event)):
+            on = [on]
+        events: list[S3Event] = []
+        for item in on or ():
+            if isinstance(item, S3Event):
+                events.append(item)
+            elif isinstance(item, str):
+                events.append(S3Event(item, prefix=self.prefix))
+            else:
+                raise PipelineDefinitionError(
+                    f"S3({bucket_name!r}, on=...) got {item!r}; give event types such as "
+                    "S3.ALL_CREATED_OBJECTS or S3.event(S3.ALL_CREATED_OBJECTS, prefix='in/')."
+                )
+        for i, a in enumerate(events):
+            for b in events[i + 1 :]:
+                if a.overlaps(b):
+                    raise PipelineDefinitionError(
+                        f"S3({bucket_name!r}, on=...) lists overlapping events {a.describe()!r} "
+                        f"and {b.describe()!r}; one object event would match both. Keep one, or "
+                        "give each its own prefix or suffix."
+                    )
+        self.on: tuple[S3Event, ...] = tuple(events)
+        """The event subscriptions this node sends to the functions it feeds."""
+
+    @staticmethod
+    def event(trigger: str, prefix: str | None = None, suffix: str | None = None) -> S3Event:
+        """An event subscription with key filters, e.g. ``S3.event(S3.ALL_CREATED_OBJECTS, prefix="in/")``."""
+        return S3Event(trigger, prefix or "", suffix or "")
+
+    @property
+    def key(self) -> str:
+        """The bucket name."""
+        return self.bucket_name
+
+    @property
+    def label(self) -> str:
+        """``S3('bucket')``, or ``S3('bucket', prefix='out/')`` when a prefix is set."""
+        if self.prefix:
+            return f"S3({self.bucket_name!r}, prefix={self.prefix!r})"
+        return f"S3({self.bucket_name!r})"
+
+
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+
+def check_region(region: str | None) -> str | None:
+    """Accept ``None`` or an AWS region name such as ``us-east-1``."""
+    if region is None:
+        return None
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise PipelineDefinitionError(
+            f"Region {region!r} is not an AWS region name such as 'us-east-1'; "
+            "pass None to use the stack's aws:region."
+        )
+    return region
