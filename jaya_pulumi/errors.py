@@ -11,6 +11,7 @@ __all__ = [
     "JayaError",
     "PackagingError",
     "PipelineDefinitionError",
+    "TableMigrationError",
 ]
 
 
@@ -28,3 +29,7 @@ class ConfigurationError(JayaError):
 
 class PackagingError(JayaError):
     """A function's code cannot be packaged for Lambda as asked."""
+
+
+class TableMigrationError(JayaError):
+    """A table change would lose data (drop a column, change a type or key); refused unless allowed."""
