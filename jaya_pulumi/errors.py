@@ -8,9 +8,16 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationError",
+    "GraphvizNotFoundError",
     "JayaError",
+    "MissingCredentialsError",
     "PackagingError",
     "PipelineDefinitionError",
+    "PipelineFileError",
+    "PulumiCommandError",
+    "PulumiNotInstalledError",
+    "StackLockedError",
+    "StackNotFoundError",
     "TableMigrationError",
 ]
 
@@ -33,3 +40,31 @@ class PackagingError(JayaError):
 
 class TableMigrationError(JayaError):
     """A table change would lose data (drop a column, change a type or key); refused unless allowed."""
+
+
+class PipelineFileError(JayaError):
+    """A pipeline file cannot be run, or holds no (or more than one matching) ``Pipeline``."""
+
+
+class GraphvizNotFoundError(JayaError):
+    """Graphviz's ``dot`` program, needed to draw a PNG, is not on PATH."""
+
+
+class PulumiCommandError(JayaError):
+    """The Pulumi CLI refused or failed an operation; the message carries the CLI's own words."""
+
+
+class PulumiNotInstalledError(PulumiCommandError):
+    """The ``pulumi`` CLI, which the Automation API drives, is not installed or not on PATH."""
+
+
+class MissingCredentialsError(PulumiCommandError):
+    """The engine found no credentials for AWS or for the state backend (the message says which)."""
+
+
+class StackLockedError(PulumiCommandError):
+    """Another update holds the stack's lock (``pulumi cancel`` or ``pulumi stack export`` help)."""
+
+
+class StackNotFoundError(PulumiCommandError):
+    """The stack does not exist in the selected backend."""
