@@ -1,0 +1,111 @@
+"""Parse S3 event notifications into :class:`S3Object` values.
+
+Supported: S3 event notifications delivered straight to Lambda, and the same notifications wrapped
+by SNS or SQS. Not supported: EventBridge "Object Created" events (they have another shape).
+``s3:TestEvent`` messages, which S3 sends when a notification is configured, are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from .errors import EventFormatError
+
+__all__ = ["S3Object", "s3_objects"]
+
+
+@dataclass(frozen=True, slots=True)
+class S3Object:
+    """One object named by an S3 event record; ``key`` is already URL-decoded."""
+
+    bucket: str
+    key: str
+    size: int
+    event_name: str
+    """The record's ``eventName`` as S3 sends it, e.g. ``ObjectCreated:Put``."""
+    event_time: str
+    """The record's ``eventTime``, an ISO 8601 string such as ``2026-01-01T00:00:00.000Z``."""
+    version_id: str | None = None
+    etag: str | None = None
+
+    @property
+    def created(self) -> bool:
+        """True when the record reports a created object (``ObjectCreated:*``)."""
+        return self.event_name.startswith("ObjectCreated:")
+
+
+def s3_objects(event: Mapping[str, Any]) -> list[S3Object]:
+    """Return the objects named by an S3 event notification, in record order.
+
+    Keys arrive URL-encoded (a space as ``+``, non-ASCII bytes as ``%XX``) and are decoded here.
+
+    :param event: the Lambda event, as passed to the handler.
+    :raises EventFormatError: the event is not an S3 event notification.
+    """
+    if not isinstance(event, Mapping):
+        raise EventFormatError(f"expected an S3 event notification (a dict), got {_brief(event)}")
+    if event.get("Event") == "s3:TestEvent":
+        return []
+    records = event.get("Records")
+    if not isinstance(records, list):
+        raise EventFormatError(
+            f"expected an S3 event notification with a 'Records' list, got {_brief(event)}"
+        )
+    result: list[S3Object] = []
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise EventFormatError(f"record {index} is not an object: {_brief(record)}")
+        if "s3" in record:
+            result.append(_parse_record(index, record))
+        elif isinstance(record.get("Sns"), Mapping):
+            result.extend(s3_objects(_unwrap(index, record["Sns"].get("Message"))))
+        elif record.get("eventSource") == "aws:sqs":
+            result.extend(s3_objects(_unwrap(index, record.get("body"))))
+        else:
+            raise EventFormatError(
+                f"record {index} is not an S3 event record (no 's3' field): {_brief(record)}"
+            )
+    return result
+
+
+def _parse_record(index: int, record: Mapping[str, Any]) -> S3Object:
+    """Turn one ``Records[i]`` entry into an S3Object."""
+    try:
+        s3 = record["s3"]
+        obj = s3["object"]
+        return S3Object(
+            bucket=str(s3["bucket"]["name"]),
+            key=unquote_plus(obj["key"]),
+            size=int(obj.get("size", 0)),
+            event_name=str(record.get("eventName", "")),
+            event_time=str(record.get("eventTime", "")),
+            version_id=obj.get("versionId") or None,
+            etag=obj.get("eTag") or None,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EventFormatError(
+            f"record {index} lacks s3.bucket.name or s3.object.key ({exc!r}): {_brief(record)}"
+        ) from exc
+
+
+def _unwrap(index: int, message: Any) -> Mapping[str, Any]:
+    """Decode the JSON S3 notification carried by an SNS or SQS record."""
+    try:
+        inner = json.loads(message)
+    except (TypeError, ValueError) as exc:
+        raise EventFormatError(
+            f"record {index} wraps a message that is not a JSON S3 notification: {_brief(message)}"
+        ) from exc
+    if not isinstance(inner, Mapping):
+        raise EventFormatError(f"record {index} wraps {_brief(inner)}, not an S3 notification")
+    return inner
+
+
+def _brief(value: Any, limit: int = 300) -> str:
+    """Return a short repr of ``value`` for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,460 @@
+"""The body of ``MapS3ToFirehoseLambda``: map each line of each created object to Firehose records.
+
+For every object in the S3 event the handler streams the body through ``open_function`` (never
+reading it whole), calls ``map_function(line, bucket, key)`` on each line and sends the records it
+returns to the physical delivery stream behind each logical ``firehose_name``.
+
+Records are packed into ``PutRecordBatch`` calls within the service limits: at most
+``min(batch_size, 500)`` records and 4 MiB per call, 1,000 KiB per record (a larger record raises
+:class:`RecordTooLargeError`; nothing is dropped silently). Records Firehose rejects
+(``FailedPutCount > 0``) are retried alone, with exponential backoff and full jitter, in the
+stream's next call; a throttled call is retried whole. When the retry budget runs out
+(``max_retry_seconds`` after a record's first failure, or the function's remaining time minus a
+safety margin) the handler raises :class:`DeliveryError`, so the invocation fails and S3's
+asynchronous retry runs it again: delivery is at-least-once (records sent before the failure are
+sent again), never lost.
+
+Record encoding: a ``dict`` becomes ``json.dumps(record) + "\\n"``; a ``str`` is UTF-8 encoded
+with a newline appended when missing; ``bytes`` are sent as they are.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._config import streams
+from ._events import s3_objects
+from ._logging import handler_logger
+from .errors import (
+    DeliveryError,
+    MapResultError,
+    RecordTooLargeError,
+    RuntimeConfigurationError,
+    UnknownFirehoseError,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_firehose import FirehoseClient
+    from mypy_boto3_firehose.type_defs import RecordTypeDef
+    from mypy_boto3_s3 import S3Client
+
+__all__ = [
+    "DEFAULT_MAX_RETRY_SECONDS",
+    "MAX_BYTES_PER_CALL",
+    "MAX_RECORDS_PER_CALL",
+    "MAX_RECORD_BYTES",
+    "THROTTLING_ERROR_CODES",
+    "MapFunction",
+    "handler",
+]
+
+MAX_RECORDS_PER_CALL = 500
+"""Most records one ``PutRecordBatch`` call accepts."""
+
+MAX_BYTES_PER_CALL = 4 * 1024 * 1024
+"""Most bytes of record data one ``PutRecordBatch`` call accepts (4 MiB)."""
+
+MAX_RECORD_BYTES = 1000 * 1024
+"""Largest single Firehose record (1,000 KiB, before base64 encoding)."""
+
+THROTTLING_ERROR_CODES = frozenset(
+    {"ServiceUnavailableException", "ThrottlingException", "LimitExceededException"}
+)
+"""Error codes of a whole ``PutRecordBatch`` call that mean "slow down and retry the call"."""
+
+DEFAULT_MAX_RETRY_SECONDS = 60.0
+"""How long a record may keep failing before the handler gives up with DeliveryError."""
+
+SAFETY_MARGIN_SECONDS = 10.0
+"""Time left unused at the end of the invocation (at most a fifth of it) to fail cleanly."""
+
+MapFunction = Callable[[Any, str, str], Iterable[Mapping[str, Any]] | None]
+"""``map_function(line, bucket, key)`` -> ``[{"firehose_name": ..., "result": [record, ...]}]``."""
+
+_logger_name = __name__
+
+
+def handler(
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    open_function: Callable[[Any], Iterable[Any]] = gzip.open,
+    map_function: MapFunction,
+    batch_size: int = 499,
+    s3_client: S3Client | None = None,
+    firehose_client: FirehoseClient | None = None,
+    sleep: Callable[[float], object] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    max_retry_seconds: float = DEFAULT_MAX_RETRY_SECONDS,
+    jitter: Callable[[], float] = random.random,
+    base_delay: float = 0.05,
+    max_delay: float = 5.0,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Map every line of every created object in the event to Firehose; return a summary.
+
+    :param event: the S3 event notification.
+    :param context: the Lambda context; its remaining time bounds the retries (may be None).
+    :param open_function: turns the streaming S3 body into an iterable of lines (``gzip.open``).
+    :param map_function: ``(line, bucket, key)`` -> list of ``{"firehose_name", "result"}`` dicts.
+    :param batch_size: most records per ``PutRecordBatch`` call (capped at 500).
+    :param s3_client: S3 client; defaults to ``boto3.client("s3")``.
+    :param firehose_client: Firehose client; defaults to ``boto3.client("firehose")``.
+    :param sleep: sleeps between retries; :param clock: monotonic seconds (both injectable).
+    :param max_retry_seconds: how long a record may keep failing before DeliveryError.
+    :param jitter: uniform random number in [0, 1) for full-jitter backoff.
+    :param base_delay: first backoff ceiling in seconds; doubles per attempt up to ``max_delay``.
+    :param environ: where to read ``JAYA_*`` variables; defaults to ``os.environ``.
+    :return: ``{"objects": [{"bucket", "key", "lines"}], "lines": n, "records": {firehose_name: n},
+        "calls": {firehose_name: n}, "put_record_batch_calls": n, "retried_records": n,
+        "throttled_calls": n}``
+    :raises RecordTooLargeError: a record is over 1,000 KiB.
+    :raises UnknownFirehoseError: ``map_function`` named a Firehose not connected to the function.
+    :raises DeliveryError: Firehose kept rejecting records past the retry budget.
+    """
+    logger = handler_logger(_logger_name)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise RuntimeConfigurationError(
+            f"batch_size must be a positive integer, got {batch_size!r}"
+        )
+    objects = [obj for obj in s3_objects(event) if obj.created]
+    physical = streams(environ)
+    if s3_client is None or firehose_client is None:
+        import boto3
+
+        s3_client = s3_client or boto3.client("s3")
+        firehose_client = firehose_client or boto3.client("firehose")
+    sender = _Sender(
+        client=firehose_client,
+        clock=clock,
+        sleep=sleep,
+        jitter=jitter,
+        base_delay=base_delay,
+        max_delay=max_delay,
+        max_retry_seconds=max_retry_seconds,
+        deadline=_deadline(context, clock),
+        limit=min(batch_size, MAX_RECORDS_PER_CALL),
+        logger_name=_logger_name,
+    )
+    buffers: dict[str, _Buffer] = {}
+    limit = sender.limit
+    dumps = json.dumps
+    summary_objects: list[dict[str, Any]] = []
+    total_lines = 0
+    for obj in objects:
+        bucket, key = obj.bucket, obj.key
+        sender.where = f"s3://{bucket}/{key}"
+        body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
+        lineno = 0
+        try:
+            reader = open_function(body)
+            try:
+                for line in reader:
+                    lineno += 1
+                    try:
+                        outputs = map_function(line, bucket, key)
+                    except Exception as exc:
+                        exc.add_note(f"jaya_pulumi: while mapping line {lineno} of {sender.where}")
+                        raise
+                    if outputs is None:
+                        continue
+                    for output in outputs:
+                        try:
+                            name = output["firehose_name"]
+                            records = output["result"]
+                            buf = buffers[name]
+                        except KeyError:
+                            buf = _resolve(buffers, physical, output, outputs, lineno, sender.where)
+                            records = output["result"]
+                        except TypeError:
+                            raise _bad_result(outputs, lineno, sender.where) from None
+                        if isinstance(records, str | bytes | Mapping):
+                            raise _bad_result(outputs, lineno, sender.where)
+                        entries = buf.entries
+                        for record in records:
+                            kind = type(record)
+                            if kind is dict:
+                                data = (dumps(record) + "\n").encode()
+                            elif kind is bytes:
+                                data = record
+                            elif kind is str:
+                                data = (record if record[-1:] == "\n" else record + "\n").encode()
+                            else:
+                                data = _encode(record, lineno, sender.where)
+                            size = len(data)
+                            if size > MAX_RECORD_BYTES:
+                                raise _too_large(size, buf.name, lineno, sender.where)
+                            if len(entries) >= limit or buf.size + size > MAX_BYTES_PER_CALL:
+                                sender.make_room(buf, size, lineno)
+                                entries = buf.entries
+                            entries.append({"Data": data})
+                            buf.size += size
+            finally:
+                close = getattr(reader, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            body.close()
+        total_lines += lineno
+        summary_objects.append({"bucket": bucket, "key": key, "lines": lineno})
+        logger.info("mapped %d lines of %s", lineno, sender.where)
+    sender.where = "the end of the invocation"
+    for buf in buffers.values():
+        while buf.entries:
+            sender.flush(buf, None)
+    summary = {
+        "objects": summary_objects,
+        "lines": total_lines,
+        "records": {buf.name: buf.accepted for buf in buffers.values()},
+        "calls": {buf.name: buf.calls for buf in buffers.values()},
+        "put_record_batch_calls": sum(buf.calls for buf in buffers.values()),
+        "retried_records": sum(buf.retried for buf in buffers.values()),
+        "throttled_calls": sum(buf.throttled for buf in buffers.values()),
+    }
+    logger.info(
+        "sent %s records in %d PutRecordBatch calls (%d records retried, %d calls throttled)",
+        summary["records"],
+        summary["put_record_batch_calls"],
+        summary["retried_records"],
+        summary["throttled_calls"],
+    )
+    return summary
+
+
+class _Buffer:
+    """Records waiting for one delivery stream; rejected records stay at the front."""
+
+    __slots__ = (
+        "accepted",
+        "calls",
+        "entries",
+        "last_error",
+        "name",
+        "retried",
+        "retry_meta",
+        "size",
+        "stream",
+        "throttled",
+    )
+
+    def __init__(self, name: str, stream: str) -> None:
+        self.name = name
+        self.stream = stream
+        self.entries: list[RecordTypeDef] = []
+        self.size = 0
+        # (attempts so far, clock time of first failure) of entries[: len(retry_meta)]
+        self.retry_meta: list[tuple[int, float]] = []
+        self.accepted = 0
+        self.calls = 0
+        self.retried = 0
+        self.throttled = 0
+        self.last_error = ""
+
+
+class _Sender:
+    """Makes the PutRecordBatch calls of one invocation and owns the retry policy."""
+
+    def __init__(
+        self,
+        *,
+        client: FirehoseClient,
+        clock: Callable[[], float],
+        sleep: Callable[[float], object],
+        jitter: Callable[[], float],
+        base_delay: float,
+        max_delay: float,
+        max_retry_seconds: float,
+        deadline: float,
+        limit: int,
+        logger_name: str,
+    ) -> None:
+        self.client = client
+        self.clock = clock
+        self.sleep = sleep
+        self.jitter = jitter
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_retry_seconds = max_retry_seconds
+        self.deadline = deadline
+        self.limit = limit
+        self.logger = handler_logger(logger_name)
+        self.where = ""
+
+    def make_room(self, buf: _Buffer, size: int, lineno: int) -> None:
+        """Flush ``buf`` until one more record of ``size`` bytes fits in the next call."""
+        while len(buf.entries) >= self.limit or buf.size + size > MAX_BYTES_PER_CALL:
+            self.flush(buf, lineno)
+
+    def flush(self, buf: _Buffer, lineno: int | None) -> None:
+        """Send ``buf``'s records in one call (retried whole if throttled); keep rejected ones."""
+        entries, meta = buf.entries, buf.retry_meta
+        buf.entries, buf.retry_meta, buf.size = [], [], 0
+        attempt = max((attempts for attempts, _ in meta), default=0)
+        first_failure = min((first for _, first in meta), default=math.inf)
+        throttles = 0
+        throttled_at = math.inf
+        while True:
+            if attempt:
+                self._wait(buf, attempt, first_failure, len(entries), lineno)
+            buf.calls += 1
+            try:
+                response = self.client.put_record_batch(
+                    DeliveryStreamName=buf.stream, Records=entries
+                )
+            except Exception as exc:
+                code = _error_code(exc)
+                if code not in THROTTLING_ERROR_CODES:
+                    raise
+                throttles += 1
+                attempt += 1
+                buf.throttled += 1
+                throttled_at = min(throttled_at, self.clock())
+                first_failure = min(first_failure, throttled_at)
+                buf.last_error = f"{code} on the whole call: {exc}"
+                self.logger.info("%s throttled (%s); retrying the call", buf.stream, code)
+                continue
+            break
+        if not response.get("FailedPutCount"):
+            buf.accepted += len(entries)
+            return
+        results = response.get("RequestResponses", [])
+        if len(results) != len(entries):
+            raise DeliveryError(
+                f"Firehose {buf.name!r} (stream {buf.stream!r}) answered {len(results)} results "
+                f"for {len(entries)} records, so the failed ones cannot be told apart; failing the "
+                "invocation so S3 retries it (records may be delivered twice, never lost)"
+            )
+        now = self.clock()
+        fresh_first = min(throttled_at, now)
+        codes: Counter[str] = Counter()
+        kept: list[RecordTypeDef] = []
+        kept_meta: list[tuple[int, float]] = []
+        size = 0
+        known = len(meta)
+        for index, (entry, result) in enumerate(zip(entries, results, strict=True)):
+            error_code = result.get("ErrorCode")
+            if error_code:
+                attempts, first = meta[index] if index < known else (0, fresh_first)
+                kept.append(entry)
+                kept_meta.append((attempts + 1 + throttles, first))
+                size += len(entry["Data"])  # type: ignore[arg-type]
+                codes[f"{error_code}: {result.get('ErrorMessage', '')}".rstrip(": ")] += 1
+        buf.accepted += len(entries) - len(kept)
+        buf.retried += len(kept)
+        buf.entries, buf.retry_meta, buf.size = kept, kept_meta, size
+        buf.last_error = "; ".join(f"{count} x {code}" for code, count in codes.most_common(3))
+        self.logger.info(
+            "%s rejected %d of %d records (%s); retrying them",
+            buf.stream,
+            len(kept),
+            len(entries),
+            buf.last_error,
+        )
+
+    def _wait(
+        self, buf: _Buffer, attempt: int, first_failure: float, pending: int, lineno: int | None
+    ) -> None:
+        """Sleep a full-jitter backoff, or raise DeliveryError if that would pass the budget."""
+        delay = self.jitter() * min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 60))
+        now = self.clock()
+        give_up_at = min(first_failure + self.max_retry_seconds, self.deadline)
+        if now + delay > give_up_at:
+            position = self.where if lineno is None else f"line {lineno} of {self.where}"
+            budget = (
+                "the function's remaining time"
+                if self.deadline < first_failure + self.max_retry_seconds
+                else f"max_retry_seconds={self.max_retry_seconds:g}"
+            )
+            raise DeliveryError(
+                f"Firehose {buf.name!r} (stream {buf.stream!r}) still rejects {pending} records "
+                f"after {attempt} attempts over {now - first_failure:.1f}s (last error: "
+                f"{buf.last_error or 'unknown'}); giving up at {position} because retrying longer "
+                f"would exceed {budget}. The invocation fails so S3 retries it: records already "
+                "sent will be delivered again (at-least-once), none are lost. If this persists, "
+                "raise the stream's throughput limits or the function's timeout."
+            )
+        self.sleep(delay)
+
+
+def _deadline(context: Any, clock: Callable[[], float]) -> float:
+    """Clock time after which retries must stop, from the Lambda context's remaining time."""
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining_ms):
+        return math.inf
+    remaining = float(remaining_ms()) / 1000.0
+    return clock() + remaining - min(SAFETY_MARGIN_SECONDS, remaining / 5.0)
+
+
+def _error_code(exc: Exception) -> str:
+    """Return the AWS error code of a botocore ClientError (or '' for any other exception)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        error = response.get("Error")
+        if isinstance(error, Mapping):
+            return str(error.get("Code", ""))
+    return ""
+
+
+def _resolve(
+    buffers: dict[str, _Buffer],
+    physical: Mapping[str, str],
+    output: Any,
+    outputs: Any,
+    lineno: int,
+    where: str,
+) -> _Buffer:
+    """Create the buffer for ``output``'s Firehose, or explain why it cannot exist."""
+    if not isinstance(output, Mapping) or "firehose_name" not in output or "result" not in output:
+        raise _bad_result(outputs, lineno, where)
+    name = output["firehose_name"]
+    if name not in physical:
+        known = ", ".join(repr(known) for known in sorted(physical)) or "none"
+        raise UnknownFirehoseError(
+            f"map_function sent records to Firehose {name!r} (line {lineno} of {where}), but this "
+            f"function only writes to these Firehoses: {known}. Connect it in the pipeline with "
+            f"`>> Firehose({name!r}, ...)` and redeploy, or fix the firehose_name map_function "
+            "returns."
+        )
+    buf = buffers[name] = _Buffer(name, physical[name])
+    return buf
+
+
+def _bad_result(outputs: Any, lineno: int, where: str) -> MapResultError:
+    """Build the error for a map_function result of the wrong shape."""
+    text = repr(outputs)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return MapResultError(
+        "map_function must return a list of {'firehose_name': name, 'result': [record, ...]} "
+        f"dicts; for line {lineno} of {where} it returned {text}"
+    )
+
+
+def _encode(record: Any, lineno: int, where: str) -> bytes:
+    """Encode a record that is not exactly a dict, str or bytes."""
+    if isinstance(record, Mapping):
+        return (json.dumps(dict(record)) + "\n").encode()
+    if isinstance(record, str):
+        return (record if record.endswith("\n") else record + "\n").encode()
+    if isinstance(record, bytes | bytearray | memoryview):
+        return bytes(record)
+    raise MapResultError(
+        f"map_function returned a record of type {type(record).__name__} for line {lineno} of "
+        f"{where}; records must be dicts (sent as JSON lines), str or bytes"
+    )
+
+
+def _too_large(size: int, name: str, lineno: int, where: str) -> RecordTooLargeError:
+    """Build the error for a record over Firehose's per-record limit."""
+    return RecordTooLargeError(
+        f"a record for Firehose {name!r} from line {lineno} of {where} is {size:,} bytes, over "
+        f"Firehose's limit of {MAX_RECORD_BYTES:,} bytes (1,000 KiB) per record; split or trim it "
+        "in map_function (nothing was sent for this invocation's remaining lines)"
+    )
