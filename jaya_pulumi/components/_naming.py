@@ -1,0 +1,85 @@
+"""Logical (Pulumi) and physical (AWS) names for everything the builder creates.
+
+Logical names are stable across stacks: they never contain the stack name, so one program
+deploys to ``staging`` and ``production`` with the same URNs. Physical names carry the stack.
+Plain Python: the automation layer uses these to map engine events back to pipeline nodes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from jaya_pulumi.dsl import AWSLambda, BucketGroup, Node, Pipeline
+from jaya_pulumi.dsl._function import MAX_FUNCTION_NAME
+from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, validate_bucket_name
+from jaya_pulumi.errors import ConfigurationError, PipelineDefinitionError
+
+__all__ = [
+    "bucket_component_name",
+    "expand",
+    "function_component_name",
+    "nodes_by_component_name",
+    "physical_bucket_name",
+    "physical_function_name",
+]
+
+
+def expand(template: str, stack: str) -> str:
+    """Expand ``{stack}`` in a name."""
+    return template.replace(STACK_PLACEHOLDER, stack)
+
+
+def bucket_component_name(group: BucketGroup) -> str:
+    """The logical name of a bucket's component, e.g. ``raw`` or ``raw-stack`` for ``raw-{stack}``."""
+    return group.bucket_name.replace(STACK_PLACEHOLDER, "stack")
+
+
+def function_component_name(pipeline: Pipeline, function: AWSLambda) -> str:
+    """The logical name of a function's component: ``<pipeline>-<node name>``."""
+    return f"{pipeline.name}-{function.name}"
+
+
+def nodes_by_component_name(pipeline: Pipeline) -> dict[str, tuple[Node, ...]]:
+    """Map each component's logical name to the pipeline nodes it stands for.
+
+    Child resources are named ``<component name>-<part>``, so a resource belongs to the component
+    whose name is its longest prefix.
+    """
+    out: dict[str, tuple[Node, ...]] = {}
+    for group in pipeline.buckets:
+        out[bucket_component_name(group)] = group.nodes
+    for fn in pipeline.functions:
+        out[function_component_name(pipeline, fn)] = (fn,)
+    return out
+
+
+def physical_bucket_name(group: BucketGroup, stack: str) -> str:
+    """The bucket's AWS name with ``{stack}`` expanded, checked against S3's rules again."""
+    name = expand(group.bucket_name, stack)
+    try:
+        validate_bucket_name(name)
+    except PipelineDefinitionError as exc:
+        raise ConfigurationError(f"For stack {stack!r}: {exc}") from None
+    return name
+
+
+def physical_function_name(pipeline: Pipeline, function: AWSLambda, stack: str) -> str:
+    """The function's AWS name: ``function_name`` expanded, or ``<pipeline>-<node>-<stack>``.
+
+    A derived name longer than Lambda's 64 characters is shortened, keeping a hash of the full
+    name so two long names stay distinct; an explicit name that is too long is an error.
+    """
+    if function.function_name is not None:
+        name = expand(function.function_name, stack)
+        if len(name) > MAX_FUNCTION_NAME:
+            raise ConfigurationError(
+                f"function_name {name!r} of {function.label} is {len(name)} characters for stack "
+                f"{stack!r}; Lambda allows {MAX_FUNCTION_NAME}. Shorten it."
+            )
+        return name
+    name = f"{pipeline.name}-{function.name}-{stack}"
+    if len(name) <= MAX_FUNCTION_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    keep = MAX_FUNCTION_NAME - len(digest) - 1
+    return f"{name[:keep].rstrip('-_')}-{digest}"

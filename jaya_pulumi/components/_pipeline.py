@@ -1,0 +1,270 @@
+"""``jaya:index:Pipeline`` and :func:`build`: translate a checked graph into Pulumi resources.
+
+The builder walks the graph once. It packages every function first (so a handler that cannot ship
+fails before any resource is registered), then creates buckets, functions (with IAM statements
+scoped to exactly the ARNs of their edges, and environment variables naming their destinations),
+the ``lambda.Permission`` for each source bucket, and last one notification per bucket that
+depends on those permissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from jaya_pulumi.components._bucket import Bucket, LambdaNotification
+from jaya_pulumi.components._function import Function
+from jaya_pulumi.components._layer import requirements_layer
+from jaya_pulumi.components._naming import (
+    bucket_component_name,
+    function_component_name,
+    physical_bucket_name,
+    physical_function_name,
+)
+from jaya_pulumi.dsl import AWSLambda, BucketGroup, Pipeline
+from jaya_pulumi.errors import ConfigurationError
+from jaya_pulumi.packaging import LambdaArchive, package_function
+
+__all__ = ["PipelineComponent", "build"]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the builder knows before registering anything."""
+
+    stack: str
+    default_region: str | None
+    bucket_names: Mapping[int, str]
+    function_names: Mapping[int, str]
+    archives: Mapping[int, LambdaArchive]
+
+
+class PipelineComponent(pulumi.ComponentResource):
+    """Every resource of one pipeline, under one ``jaya:index:Pipeline`` component."""
+
+    pipeline: Pipeline
+    """The pipeline built."""
+    buckets: dict[str, Bucket]
+    """Bucket components by bucket name as written (``{stack}`` unexpanded)."""
+    functions: dict[str, Function]
+    """Function components by node name."""
+    outputs: pulumi.Output[dict[str, Any]]
+    """Physical names and ARNs: ``{"buckets": {...}, "functions": {...}}``."""
+
+    def __init__(self, pipeline: Pipeline, opts: pulumi.ResourceOptions | None = None) -> None:
+        """Build ``pipeline``; see :func:`build`."""
+        plan = _plan(pipeline)
+        super().__init__("jaya:index:Pipeline", pipeline.name, None, opts)
+        self.pipeline = pipeline
+        self._providers: dict[str, aws.Provider] = {}
+        self._accounts: dict[str | None, pulumi.Output[str]] = {}
+        self.buckets = {}
+        self.functions = {}
+        groups = {id(n): g for g in pipeline.buckets for n in g.nodes}
+
+        for group in pipeline.buckets:
+            self.buckets[group.bucket_name] = Bucket(
+                bucket_component_name(group),
+                plan.bucket_names[id(group)],
+                opts=self._opts(group.region_name, plan),
+            )
+
+        permissions: dict[str, list[pulumi.Resource]] = {}
+        for fn in pipeline.functions:
+            function = self._function(pipeline, fn, plan, groups)
+            self.functions[fn.name] = function
+            sources: dict[str, BucketGroup] = {}
+            for trigger in pipeline.triggers_of(fn):
+                sources.setdefault(trigger.source.bucket_name, groups[id(trigger.source)])
+            for bucket_name, group in sources.items():
+                bucket = self.buckets[bucket_name]
+                permission = function.allow_s3(
+                    bucket_component_name(group), bucket.arn, self._account(fn.region_name, plan)
+                )
+                permissions.setdefault(bucket_name, []).append(permission)
+
+        for group in pipeline.buckets:
+            if not group.triggers:
+                continue
+            entries = [
+                LambdaNotification(
+                    self.functions[t.function.name].alias.arn,
+                    [t.event.trigger],
+                    t.event.prefix,
+                    t.event.suffix,
+                )
+                for t in group.triggers
+            ]
+            self.buckets[group.bucket_name].notify(entries, permissions[group.bucket_name])
+
+        self.outputs = pulumi.Output.from_input(
+            {
+                "buckets": {key: {"name": b.name, "arn": b.arn} for key, b in self.buckets.items()},
+                "functions": {
+                    key: {
+                        "name": f.function.name,
+                        "arn": f.function.arn,
+                        "alias_arn": f.alias.arn,
+                        "version": f.function.version,
+                    }
+                    for key, f in self.functions.items()
+                },
+            }
+        )
+        self.register_outputs({"outputs": self.outputs})
+
+    def _opts(self, region: str | None, plan: _Plan) -> pulumi.ResourceOptions:
+        """Child options; a node in another region than the stack's gets an explicit provider."""
+        if region is None or region == plan.default_region:
+            return pulumi.ResourceOptions(parent=self)
+        if region not in self._providers:
+            self._providers[region] = aws.Provider(
+                f"{self.pipeline.name}-aws-{region}",
+                region=region,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return pulumi.ResourceOptions(parent=self, provider=self._providers[region])
+
+    def _account(self, region: str | None, plan: _Plan) -> pulumi.Output[str]:
+        key = None if region is None or region == plan.default_region else region
+        if key not in self._accounts:
+            invoke_opts = pulumi.InvokeOutputOptions(
+                parent=self, provider=self._providers.get(key) if key else None
+            )
+            identity = aws.get_caller_identity_output(opts=invoke_opts)
+            self._accounts[key] = identity.account_id
+        return self._accounts[key]
+
+    def _function(
+        self,
+        pipeline: Pipeline,
+        fn: AWSLambda,
+        plan: _Plan,
+        groups: Mapping[int, BucketGroup],
+    ) -> Function:
+        statements: list[dict[str, Any]] = []
+        sources: list[dict[str, Any]] = []
+        for trigger in pipeline.triggers_of(fn):
+            bucket = self.buckets[trigger.source.bucket_name]
+            statements.append(
+                _statement(
+                    f"Read{_sid(trigger.source.bucket_name, trigger.event.prefix)}",
+                    "s3:GetObject",
+                    pulumi.Output.concat(bucket.arn, "/", trigger.event.prefix, "*"),
+                )
+            )
+            sources.append({"bucket": bucket.name, "prefix": trigger.event.prefix})
+        destinations: list[dict[str, Any]] = []
+        for dest in pipeline.destinations_of(fn):
+            bucket = self.buckets[dest.bucket_name]
+            statements.append(
+                _statement(
+                    f"Write{_sid(dest.bucket_name, dest.prefix)}",
+                    "s3:PutObject",
+                    pulumi.Output.concat(bucket.arn, "/", dest.prefix, "*"),
+                )
+            )
+            destinations.append({"type": "s3", "bucket": bucket.name, "prefix": dest.prefix})
+        environment: dict[str, pulumi.Input[str]] = {
+            **fn.environment,
+            "JAYA_PIPELINE": pipeline.name,
+            "JAYA_FUNCTION": fn.name,
+            "JAYA_STACK": plan.stack,
+            "JAYA_SOURCES": pulumi.Output.json_dumps(_unique(sources)),
+            "JAYA_DESTINATIONS": pulumi.Output.json_dumps(destinations),
+        }
+        name = function_component_name(pipeline, fn)
+        opts = self._opts(fn.region_name, plan)
+        archive = plan.archives[id(fn)]
+        layers: list[pulumi.Input[str]] = []
+        if fn.requirements:
+            layers.append(requirements_layer(name, fn, archive.runtime, opts))
+        return Function(
+            name,
+            node=fn,
+            function_name=plan.function_names[id(fn)],
+            alias_name=plan.stack,
+            archive=archive,
+            environment=environment,
+            statements=_unique(statements),
+            layers=layers,
+            opts=opts,
+        )
+
+
+def build(
+    pipeline: Pipeline, *, export: bool = True, opts: pulumi.ResourceOptions | None = None
+) -> PipelineComponent:
+    """Create every resource of ``pipeline`` in the running Pulumi program.
+
+    :param pipeline: the pipeline to deploy.
+    :param export: export its physical names and ARNs as the stack output named after it.
+    :param opts: options for the ``jaya:index:Pipeline`` component.
+    :raises ConfigurationError: the stack does not fit the pipeline (alias, names, regions).
+    :raises PackagingError: a handler cannot be shipped.
+    """
+    if not isinstance(pipeline, Pipeline):
+        raise TypeError(f"build() takes a Pipeline, got {type(pipeline).__name__}")
+    component = PipelineComponent(pipeline, opts)
+    if export:
+        pulumi.export(pipeline.name, component.outputs)
+    return component
+
+
+def _plan(pipeline: Pipeline) -> _Plan:
+    stack = pulumi.get_stack()
+    default_region = pulumi.Config("aws").get("region")
+    for fn in pipeline.functions:
+        if fn.alias is not None and fn.alias != stack:
+            raise ConfigurationError(
+                f"{fn.label} asks for alias {fn.alias!r}, but this is stack {stack!r}: each stack "
+                f"is one environment and publishes an alias named after itself. Deploy with "
+                f"`pulumi up -s {fn.alias}`, or pass alias={stack!r} (or None) to deploy here."
+            )
+    bucket_names = {id(g): physical_bucket_name(g, stack) for g in pipeline.buckets}
+    seen: dict[str, str] = {}
+    for group in pipeline.buckets:
+        name = bucket_names[id(group)]
+        if name in seen:
+            raise ConfigurationError(
+                f"Buckets {seen[name]!r} and {group.bucket_name!r} are both {name!r} on stack "
+                f"{stack!r}; give them distinct names."
+            )
+        seen[name] = group.bucket_name
+    function_names = {id(f): physical_function_name(pipeline, f, stack) for f in pipeline.functions}
+    archives = {id(f): package_function(f) for f in pipeline.functions}
+    for group in pipeline.buckets:
+        bucket_region = group.region_name or default_region
+        for trigger in group.triggers:
+            fn_region = trigger.function.region_name or default_region
+            if bucket_region and fn_region and bucket_region != fn_region:
+                raise ConfigurationError(
+                    f"{trigger.source.label} is in {bucket_region!r} but {trigger.function.label} "
+                    f"is in {fn_region!r} on stack {stack!r}; S3 only invokes functions in the "
+                    "bucket's region. Set the same region_name on both."
+                )
+    return _Plan(stack, default_region, bucket_names, function_names, archives)
+
+
+def _statement(sid: str, action: str, resource: pulumi.Input[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": [resource]}
+
+
+def _sid(bucket: str, prefix: str) -> str:
+    """An IAM statement id (alphanumeric) naming a bucket and prefix, unique per pair."""
+    words = re.sub(r"[^A-Za-z0-9]+", " ", f"{bucket} {prefix}").title().replace(" ", "")
+    return words[:48] + hashlib.sha256(f"{bucket}/{prefix}".encode()).hexdigest()[:6]
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if not any(item.get("Sid", item) == o.get("Sid", o) for o in out):
+            out.append(item)
+    return out

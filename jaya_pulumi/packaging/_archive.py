@@ -1,0 +1,274 @@
+"""Build a function's archive as an ordered map of text files, and zip it deterministically."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import importlib
+import importlib.metadata
+import importlib.util
+import io
+import json
+import sys
+import sysconfig
+import types
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jaya_pulumi.dsl import AWSLambda, HandlerRef
+from jaya_pulumi.errors import PackagingError
+
+__all__ = ["ENTRY_HANDLER", "LambdaArchive", "default_runtime", "package_function"]
+
+ENTRY_MODULE = "jaya_entry"
+"""The module Lambda imports first; it loads the user's handler."""
+ENTRY_HANDLER = f"{ENTRY_MODULE}.handler"
+"""The Lambda ``handler`` setting of every function jaya_pulumi deploys."""
+PICKLE_FILE = "jaya_handler.b64"
+"""Where a by-value handler's pickle sits in the archive (base64 text)."""
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_RUNTIME_PACKAGE = Path(__file__).resolve().parent.parent / "runtime"
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+_SITE = tuple(
+    Path(p).resolve() for key in ("purelib", "platlib") if (p := sysconfig.get_paths().get(key))
+)
+
+_ENTRY_TEMPLATE = '''\
+"""Lambda entry point written by jaya_pulumi: loads the pipeline's handler once, then calls it."""
+
+import importlib
+import json
+import os
+import sys
+
+SPEC = json.loads({spec!r})
+_handler = None
+
+
+def _load():
+    if SPEC["mode"] == "reference":
+        target = importlib.import_module(SPEC["module"])
+        for part in SPEC["attr"].split("."):
+            target = getattr(target, part)
+        return target
+    built = tuple(SPEC["python"])
+    if tuple(sys.version_info[:2]) != built:
+        raise RuntimeError(
+            "This function's handler was packaged by value (pickled) with Python %d.%d but runs "
+            "on Python %d.%d; pickled code only loads on the same minor version. Redeploy with "
+            "runtime='python%d.%d' or deploy from a Python %d.%d interpreter."
+            % (built + tuple(sys.version_info[:2]) + built + tuple(sys.version_info[:2]))
+        )
+    import base64
+
+    import dill
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), SPEC["file"])
+    with open(path, "rb") as fh:
+        return dill.loads(base64.b64decode(fh.read()))
+
+
+def handler(event, context):
+    """Called by AWS Lambda: load the user's handler on first use and pass the event on."""
+    global _handler
+    if _handler is None:
+        _handler = _load()
+    return _handler(event, context)
+'''
+
+
+def default_runtime() -> str:
+    """The Lambda runtime that matches the deploying interpreter, e.g. ``python3.11``."""
+    return f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@dataclass(frozen=True)
+class LambdaArchive:
+    """A function's code: text files by archive path, the handler setting and the runtime."""
+
+    files: Mapping[str, str]
+    """Archive path -> file text, sorted by path."""
+    runtime: str
+    """The Lambda runtime, e.g. ``python3.11``."""
+    by_value: bool
+    """True when the handler ships pickled (and dill is vendored)."""
+    handler: str = ENTRY_HANDLER
+    """The Lambda handler setting."""
+
+    def to_zip(self) -> bytes:
+        """The archive as zip bytes: same inputs, same bytes."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(self.files):
+                info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
+                info.external_attr = 0o644 << 16
+                info.create_system = 3
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, self.files[path].encode("utf-8"))
+        return buffer.getvalue()
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Hex digest of the zip bytes; changes exactly when the code changes."""
+        return hashlib.sha256(self.to_zip()).hexdigest()
+
+
+def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaArchive:
+    """Build the archive for one function node.
+
+    :param function: the function node.
+    :param runtime: the Lambda runtime; defaults to the node's, then the interpreter's.
+    :raises PackagingError: the handler cannot be shipped as asked (the message says why).
+    """
+    runtime = runtime or function.runtime or default_runtime()
+    files: dict[str, str] = dict(_runtime_files())
+    handler = function.handler
+    if isinstance(handler, HandlerRef):
+        target = _import_ref(function, handler.target)
+        if handler.kwargs:
+            handler_obj: Callable[..., Any] = functools.partial(target, **dict(handler.kwargs))
+        else:
+            handler_obj = target
+    else:
+        handler_obj = handler
+    reference = _reference_of(handler_obj)
+    if reference is not None:
+        module, attr = reference
+        files.update(_module_files(function, module))
+        spec: dict[str, Any] = {"mode": "reference", "module": module, "attr": attr}
+        by_value = False
+    else:
+        if runtime != default_runtime():
+            raise PackagingError(
+                f"The handler of {function.label} ships by value (pickled), and pickled code only "
+                f"loads on the Python it was built with ({default_runtime()}), not {runtime}. "
+                f"Deploy from a {runtime} interpreter, drop runtime={runtime!r}, or move the "
+                "handler into an importable module so it ships by reference."
+            )
+        files[PICKLE_FILE] = _pickle(function, handler_obj)
+        files.update(_dill_files())
+        spec = {"mode": "value", "file": PICKLE_FILE, "python": list(sys.version_info[:2])}
+        by_value = True
+    files[f"{ENTRY_MODULE}.py"] = _ENTRY_TEMPLATE.format(spec=json.dumps(spec, sort_keys=True))
+    return LambdaArchive(dict(sorted(files.items())), runtime, by_value)
+
+
+def _import_ref(function: AWSLambda, target: str) -> Callable[..., Any]:
+    module_name, _, attr = target.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise PackagingError(
+            f"The handler {target!r} of {function.label} cannot be imported: {exc}. "
+            "Check the 'package.module:function' spelling and that the module is importable."
+        ) from exc
+    if not callable(obj):
+        raise PackagingError(f"The handler {target!r} of {function.label} is not callable.")
+    return obj  # type: ignore[no-any-return]
+
+
+def _reference_of(handler: Callable[..., Any]) -> tuple[str, str] | None:
+    """``(module, qualname)`` when the handler can be imported by name, else ``None``."""
+    if not isinstance(handler, types.FunctionType):
+        return None
+    module, qualname = handler.__module__, handler.__qualname__
+    if module in (None, "__main__") or "<" in qualname:
+        return None
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError):
+        return None
+    return (module, qualname) if obj is handler else None
+
+
+def _pickle(function: AWSLambda, handler: Callable[..., Any]) -> str:
+    import dill
+
+    try:
+        data = dill.dumps(handler, recurse=True)
+    except Exception as exc:  # dill raises many types; all mean "cannot ship this by value"
+        raise PackagingError(
+            f"The handler of {function.label} cannot be pickled to ship by value: {exc}. "
+            "Handlers may not capture open files, clients or locks; create those inside the "
+            "handler, or move it into an importable module."
+        ) from exc
+    return base64.b64encode(data).decode("ascii") + "\n"
+
+
+def _read_tree(root: Path, prefix: str) -> Iterator[tuple[str, str]]:
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if "__pycache__" in rel.parts or rel.parts[0] == "tests":
+            continue
+        yield f"{prefix}/{rel.as_posix()}", path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _runtime_files() -> tuple[tuple[str, str], ...]:
+    files = [("jaya_pulumi/__init__.py", '"""jaya_pulumi runtime, as shipped inside Lambda."""\n')]
+    files += _read_tree(_RUNTIME_PACKAGE, "jaya_pulumi/runtime")
+    return tuple(files)
+
+
+@functools.cache
+def _dill_files() -> tuple[tuple[str, str], ...]:
+    import dill
+
+    return tuple(_read_tree(Path(dill.__file__).resolve().parent, "dill"))
+
+
+def _module_files(function: AWSLambda, module: str) -> dict[str, str]:
+    """The sources to ship for a by-reference handler in ``module``."""
+    top = module.split(".")[0]
+    if top == "jaya_pulumi":
+        if module == "jaya_pulumi.runtime" or module.startswith("jaya_pulumi.runtime."):
+            return {}
+        raise PackagingError(
+            f"The handler of {function.label} lives in {module}, which is not shipped to Lambda; "
+            "only jaya_pulumi.runtime is. Use a handler from jaya_pulumi.runtime or your own module."
+        )
+    if top in sys.stdlib_module_names:
+        return {}
+    spec = importlib.util.find_spec(top)
+    if spec is None or (spec.origin is None and not spec.submodule_search_locations):
+        raise PackagingError(f"Cannot find the sources of module {top!r} for {function.label}.")
+    if spec.submodule_search_locations:
+        root = Path(next(iter(spec.submodule_search_locations))).resolve()
+    else:
+        root = Path(str(spec.origin)).resolve()
+    if root.is_relative_to(_STDLIB) and not any(root.is_relative_to(s) for s in _SITE):
+        return {}
+    if any(root.is_relative_to(s) for s in _SITE):
+        dists = importlib.metadata.packages_distributions().get(top, [])
+        wanted = {_dist_name(r) for r in function.requirements}
+        if not any(_dist_name(d) in wanted for d in dists):
+            name = dists[0] if dists else top
+            raise PackagingError(
+                f"The handler of {function.label} lives in {module}, an installed package "
+                f"({name}). Add it to the function's requirements (requirements=['{name}']) so it "
+                "is built into the function's layer."
+            )
+        return {}
+    if root.is_dir():
+        return dict(_read_tree(root, top))
+    if root.suffix != ".py":
+        raise PackagingError(
+            f"The handler of {function.label} lives in {root.name}, which is not Python source; "
+            "compiled modules cannot be shipped. Build them into a layer via requirements=."
+        )
+    return {f"{top}.py": root.read_text(encoding="utf-8")}
+
+
+def _dist_name(requirement: str) -> str:
+    name = requirement
+    for sep in "=<>!~[; @":
+        name = name.split(sep)[0]
+    return name.strip().lower().replace("_", "-")

@@ -1,0 +1,200 @@
+"""``JayaMocks``: realistic ids, physical names and ARNs for every AWS type jaya_pulumi creates.
+
+A mock that returns no ``arn`` or ``name`` makes every input that depends on it vanish as unknown
+(a Permission's ``function``, a notification's ``lambdaFunctionArn``), so tests would pass while
+asserting nothing. These mocks return the inputs as state plus what AWS computes, with the account
+and region in every ARN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "JayaMocks"]
+
+DEFAULT_ACCOUNT = "123456789012"
+"""The account id mocks report (``aws sts get-caller-identity``)."""
+DEFAULT_REGION = "us-east-1"
+"""The region used when neither a provider nor ``aws:region`` names one."""
+
+_State = dict[str, Any]
+
+
+def _suffix(name: str) -> str:
+    """Pulumi-style auto-name suffix, deterministic so tests can assert names."""
+    return hashlib.sha256(name.encode()).hexdigest()[:7]
+
+
+class JayaMocks(pulumi.runtime.Mocks):
+    """Mocks that compute AWS's outputs (ids, names, ARNs, versions) from the registered inputs.
+
+    :param account_id: the account in every ARN.
+    :param region: the region when neither a provider nor the ``aws:region`` config names one.
+    """
+
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str | None = None) -> None:
+        self.account_id = account_id
+        """The account in every ARN."""
+        self.region = region
+        """The fallback region (``None``: the stack's ``aws:region``, else us-east-1)."""
+        self._provider_regions: dict[str, str] = {}
+        self._handlers: dict[
+            str, Callable[[pulumi.runtime.MockResourceArgs, str], tuple[str, _State]]
+        ] = {
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:iam/role:Role": self._role,
+            "aws:iam/rolePolicy:RolePolicy": self._role_policy,
+            "aws:cloudwatch/logGroup:LogGroup": self._log_group,
+            "aws:lambda/function:Function": self._function,
+            "aws:lambda/alias:Alias": self._alias,
+            "aws:lambda/permission:Permission": self._permission,
+            "aws:lambda/layerVersion:LayerVersion": self._layer,
+            "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": self._firehose,
+            "command:local:Command": self._command,
+            "pulumi:providers:aws": self._provider,
+        }
+
+    # -- pulumi.runtime.Mocks -------------------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """Return ``(id, state)``: the inputs plus the outputs AWS would compute."""
+        region = self.region_of(args)
+        handler = self._handlers.get(args.typ)
+        if handler is not None:
+            return handler(args, region)
+        if args.typ.startswith("aws:s3/bucket"):
+            # Bucket sub-resources (policy, encryption, notification, ...) are keyed by bucket.
+            return str(args.inputs.get("bucket", args.name)), dict(args.inputs)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Answer the provider functions the builder calls (caller identity, region)."""
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/jaya-test",
+                "userId": "AIDAJAYATESTUSER",
+                "id": self.account_id,
+            }, []
+        if args.token == "aws:index/getRegion:getRegion":
+            region = self._default_region()
+            return {"name": region, "region": region, "id": region}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        return {}, []
+
+    # -- regions --------------------------------------------------------------------------
+
+    def _default_region(self) -> str:
+        return self.region or pulumi.Config("aws").get("region") or DEFAULT_REGION
+
+    def region_of(self, args: pulumi.runtime.MockResourceArgs) -> str:
+        """The region a resource lands in: its provider's, else the stack's."""
+        if args.provider:
+            provider_id = args.provider.rsplit("::", 1)[-1]
+            if provider_id in self._provider_regions:
+                return self._provider_regions[provider_id]
+        return str(args.inputs.get("region") or self._default_region())
+
+    # -- one method per type --------------------------------------------------------------
+
+    def _arn(self, service: str, region: str, resource: str) -> str:
+        return f"arn:aws:{service}:{region}:{self.account_id}:{resource}"
+
+    def _provider(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        provider_id = f"{args.name}-provider-id"
+        self._provider_regions[provider_id] = str(args.inputs.get("region") or region)
+        return provider_id, dict(args.inputs)
+
+    def _bucket(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("bucket") or f"{args.name}-{_suffix(args.name)}"
+        return name, {
+            **args.inputs,
+            "bucket": name,
+            "arn": f"arn:aws:s3:::{name}",
+            "region": region,
+            "bucketDomainName": f"{name}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+            "hostedZoneId": "Z3AQBSTGFYJSTF",
+        }
+
+    def _role(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        return name, {
+            **args.inputs,
+            "name": name,
+            "arn": f"arn:aws:iam::{self.account_id}:role/{name}",
+            "uniqueId": "AROA" + _suffix(name).upper() * 2,
+        }
+
+    def _role_policy(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        return f"{args.inputs.get('role')}:{name}", {**args.inputs, "name": name}
+
+    def _log_group(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        return name, {
+            **args.inputs,
+            "name": name,
+            "arn": self._arn("logs", region, f"log-group:{name}"),
+        }
+
+    def _function(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        arn = self._arn("lambda", region, f"function:{name}")
+        version = "1" if args.inputs.get("publish") else "$LATEST"
+        return name, {
+            **args.inputs,
+            "name": name,
+            "arn": arn,
+            "qualifiedArn": f"{arn}:{version}",
+            "version": version,
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+            "qualifiedInvokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}:{version}/invocations",
+            "sourceCodeHash": _suffix(str(args.inputs.get("code"))),
+        }
+
+    def _alias(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        function = str(args.inputs.get("functionName"))
+        if not function.startswith("arn:"):
+            function = self._arn("lambda", region, f"function:{function}")
+        arn = f"{function}:{args.inputs.get('name')}"
+        return arn, {
+            **args.inputs,
+            "arn": arn,
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        }
+
+    def _permission(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        statement = args.inputs.get("statementId") or f"{args.name}-{_suffix(args.name)}"
+        return statement, {**args.inputs, "statementId": statement}
+
+    def _layer(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        layer_arn = self._arn("lambda", region, f"layer:{args.inputs.get('layerName', args.name)}")
+        return f"{layer_arn}:1", {
+            **args.inputs,
+            "layerArn": layer_arn,
+            "arn": f"{layer_arn}:1",
+            "version": "1",
+        }
+
+    def _firehose(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        arn = self._arn("firehose", region, f"deliverystream/{name}")
+        return arn, {**args.inputs, "name": name, "arn": arn, "versionId": "1"}
+
+    def _command(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        return f"{args.name}-id", {
+            **args.inputs,
+            "stdout": "",
+            "stderr": "",
+            "archive": pulumi.AssetArchive({}),
+        }
