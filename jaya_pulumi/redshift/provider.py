@@ -301,15 +301,16 @@ class TableResource(dyn.Resource):
             raise ConfigurationError(
                 f"TableResource {resource_name!r} has dialect={dialect!r}; use one of {DIALECTS}"
             )
+        # Python-side names here; translate_input_property turns them into the camelCase state keys.
         props: dict[str, Any] = {
-            **spec.to_props(),
+            **{_OUTPUT_NAMES.get(k, k): v for k, v in spec.to_props().items()},
             "host": host,
             "port": port,
             "database": database,
             "user": user,
             "password": pulumi.Output.secret(password),
             "dialect": dialect,
-            "qualifiedName": None,
+            "qualified_name": None,
         }
         if sslmode is not None:
             props["sslmode"] = sslmode
