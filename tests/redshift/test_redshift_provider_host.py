@@ -52,7 +52,11 @@ def host() -> Iterator[tuple[Any, subprocess.Popen[str]]]:
 
 def struct(props: dict[str, Any]) -> struct_pb2.Struct:
     """Serialize properties as the engine sends them."""
-    result: struct_pb2.Struct = asyncio.run(rpc.serialize_properties(props, {}))
+    loop = asyncio.new_event_loop()  # not asyncio.run: that would unset the thread's loop
+    try:
+        result: struct_pb2.Struct = loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
     return result
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import subprocess
@@ -150,9 +151,16 @@ class RoutingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
-def test_table_resource_through_the_mock_monitor_creates_the_table(postgres_url: str) -> None:
+def set_routing_mocks() -> RoutingMocks:
+    """Install fresh routing mocks (with an event loop: an earlier asyncio.run may have unset it)."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = RoutingMocks()
     pulumi.runtime.set_mocks(mocks, preview=False)
+    return mocks
+
+
+def test_table_resource_through_the_mock_monitor_creates_the_table(postgres_url: str) -> None:
+    mocks = set_routing_mocks()
     name = f"mocked-{uuid.uuid4().hex[:8]}"
     spec = table_spec(
         name,
@@ -196,7 +204,7 @@ def test_table_resource_through_the_mock_monitor_creates_the_table(postgres_url:
 def test_table_resource_refuses_a_wrong_spec_or_dialect() -> None:
     from jaya_pulumi.errors import ConfigurationError
 
-    pulumi.runtime.set_mocks(RoutingMocks(), preview=False)
+    set_routing_mocks()
     spec = table_spec("t", [sa.Column("a", sa.Integer)])
     with pytest.raises(ConfigurationError, match="needs a TableSpec, got dict"):
         TableResource("t", spec.to_props(), host="h", database="d", user="u", password="p")  # type: ignore[arg-type]
