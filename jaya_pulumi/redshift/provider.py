@@ -4,7 +4,9 @@
 properties, the password as a secret property, and each method opens and closes its own psycopg2
 connection. So its pickle is small, has no secret in it, is the same byte for byte in every process
 (no spurious diffs), and unpickles wherever ``jaya_pulumi`` is importable: the class is pickled by
-reference to this module, not by value.
+reference to this module, not by value. That reference is stored in every stack's state, so
+``jaya_pulumi.redshift.provider.TableProvider`` must keep its import path and accept the properties
+older versions wrote; ``pulumi destroy`` runs whatever version is installed.
 
 :class:`TableResource` is the resource a program declares. Its ``password`` input is always made a
 Pulumi secret and listed in ``additional_secret_outputs``, so it is encrypted in state and exports.

@@ -351,6 +351,7 @@ def table_spec(
     *,
     allow_replace: bool = False,
     drop_on_delete: bool = False,
+    **unsupported: object,
 ) -> TableSpec:
     """Describe a table from SQLAlchemy columns and the sqlalchemy-redshift table options.
 
@@ -363,8 +364,15 @@ def table_spec(
     :param redshift_sortkey: one column name or a sequence of them (compound sort key).
     :param allow_replace: let a destructive change drop and recreate the table (its data is lost).
     :param drop_on_delete: drop the table on ``pulumi destroy`` even if it holds rows.
-    :raises PipelineDefinitionError: naming the option or column that is wrong.
+    :raises PipelineDefinitionError: naming the option or column that is wrong, including any
+        keyword this function does not support (e.g. ``redshift_interleaved_sortkey``).
     """
+    if unsupported:
+        raise PipelineDefinitionError(
+            f"table {table_name!r}: option(s) {', '.join(sorted(unsupported))} not supported; "
+            "use schema, redshift_diststyle, redshift_distkey, redshift_sortkey, allow_replace "
+            "or drop_on_delete"
+        )
     built: list[ColumnSpec] = []
     for column in columns:
         if not hasattr(column, "type") or not hasattr(column, "name"):

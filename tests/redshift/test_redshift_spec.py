@@ -132,6 +132,11 @@ def test_table_spec_refuses_duplicate_and_missing_columns() -> None:
         table_spec("t", [sa.Column("a", sa.Integer, info={"encode": "snappy"})])
 
 
+def test_table_spec_names_unsupported_options() -> None:
+    with pytest.raises(PipelineDefinitionError, match="redshift_interleaved_sortkey not supported"):
+        seed_spec(redshift_interleaved_sortkey=["name"])
+
+
 def test_distkey_alone_implies_key() -> None:
     spec = seed_spec(redshift_diststyle=None)
     assert spec.diststyle == "KEY"
