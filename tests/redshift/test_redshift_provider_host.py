@@ -142,6 +142,15 @@ def test_lifecycle_in_the_real_provider_host(
             )
         )
 
+    allowed = {**bad, "allowReplace": True, "columns": [*bad["columns"], v2["columns"][2]]}
+    replace = stub.Diff(
+        provider_pb2.DiffRequest(
+            id=created.id, urn=URN, olds=updated.properties, news=struct(allowed)
+        )
+    )
+    assert list(replace.replaces) == ["columns"]
+    assert replace.deleteBeforeReplace is True
+
     read = stub.Read(
         provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated.properties)
     )
