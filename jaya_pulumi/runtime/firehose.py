@@ -6,11 +6,12 @@ returns to the physical delivery stream behind each logical ``firehose_name``.
 
 Records are packed into ``PutRecordBatch`` calls within the service limits: at most
 ``min(batch_size, 500)`` records and 4 MiB per call, 1,000 KiB per record (a larger record raises
-:class:`RecordTooLargeError`; nothing is dropped silently). Records Firehose rejects
-(``FailedPutCount > 0``) are retried alone, with exponential backoff and full jitter, in the
-stream's next call; a throttled call is retried whole. When the retry budget runs out
-(``max_retry_seconds`` after a record's first failure, or the function's remaining time minus a
-safety margin) the handler raises :class:`DeliveryError`, so the invocation fails and S3's
+:class:`RecordTooLargeError`; nothing is dropped silently). Only the records Firehose rejects
+(``FailedPutCount > 0``) are sent again, at the front of the stream's next call (new records fill
+the rest, so retries cost few extra calls), after an exponential backoff with full jitter; a
+throttled call is retried whole. When the retry budget runs out
+(a stream accepted nothing for ``max_retry_seconds``, or the function's remaining time is down to
+a safety margin) the handler raises :class:`DeliveryError`, so the invocation fails and S3's
 asynchronous retry runs it again: delivery is at-least-once (records sent before the failure are
 sent again), never lost.
 
@@ -70,7 +71,7 @@ THROTTLING_ERROR_CODES = frozenset(
 """Error codes of a whole ``PutRecordBatch`` call that mean "slow down and retry the call"."""
 
 DEFAULT_MAX_RETRY_SECONDS = 60.0
-"""How long a record may keep failing before the handler gives up with DeliveryError."""
+"""How long a stream may accept nothing before the handler gives up with DeliveryError."""
 
 SAFETY_MARGIN_SECONDS = 10.0
 """Time left unused at the end of the invocation (at most a fifth of it) to fail cleanly."""
@@ -108,7 +109,7 @@ def handler(
     :param s3_client: S3 client; defaults to ``boto3.client("s3")``.
     :param firehose_client: Firehose client; defaults to ``boto3.client("firehose")``.
     :param sleep: sleeps between retries; :param clock: monotonic seconds (both injectable).
-    :param max_retry_seconds: how long a record may keep failing before DeliveryError.
+    :param max_retry_seconds: how long a stream may accept nothing before DeliveryError.
     :param jitter: uniform random number in [0, 1) for full-jitter backoff.
     :param base_delay: first backoff ceiling in seconds; doubles per attempt up to ``max_delay``.
     :param environ: where to read ``JAYA_*`` variables; defaults to ``os.environ``.
@@ -236,10 +237,12 @@ class _Buffer:
         "calls",
         "entries",
         "last_error",
+        "last_failure_at",
         "name",
         "retried",
-        "retry_meta",
+        "retry_attempts",
         "size",
+        "stalled_since",
         "stream",
         "throttled",
     )
@@ -249,8 +252,12 @@ class _Buffer:
         self.stream = stream
         self.entries: list[RecordTypeDef] = []
         self.size = 0
-        # (attempts so far, clock time of first failure) of entries[: len(retry_meta)]
-        self.retry_meta: list[tuple[int, float]] = []
+        # failed sends so far of each of entries[: len(retry_attempts)] (the records to retry)
+        self.retry_attempts: list[int] = []
+        # clock time of the first call that accepted nothing since the last one that did
+        self.stalled_since: float | None = None
+        # clock time of the last rejection; waiting in the buffer counts towards the backoff
+        self.last_failure_at = -math.inf
         self.accepted = 0
         self.calls = 0
         self.retried = 0
@@ -259,7 +266,16 @@ class _Buffer:
 
 
 class _Sender:
-    """Makes the PutRecordBatch calls of one invocation and owns the retry policy."""
+    """Makes the PutRecordBatch calls of one invocation and owns the retry policy.
+
+    Backoff: a call that carries records Firehose rejected before goes out a random time in
+    ``[0, min(max_delay, base_delay * 2 ** (attempts - 1)))`` (full jitter) after the last
+    rejection, where ``attempts`` is the most times one of those records was rejected (plus
+    throttled tries of this call); time spent mapping lines meanwhile counts towards the wait.
+    Giving up: when a stream has accepted nothing for ``max_retry_seconds``, or the next sleep
+    would run into the function's safety margin. A stream that keeps accepting part of each call
+    keeps going until that margin.
+    """
 
     def __init__(
         self,
@@ -294,15 +310,13 @@ class _Sender:
 
     def flush(self, buf: _Buffer, lineno: int | None) -> None:
         """Send ``buf``'s records in one call (retried whole if throttled); keep rejected ones."""
-        entries, meta = buf.entries, buf.retry_meta
-        buf.entries, buf.retry_meta, buf.size = [], [], 0
-        attempt = max((attempts for attempts, _ in meta), default=0)
-        first_failure = min((first for _, first in meta), default=math.inf)
+        entries, previous = buf.entries, buf.retry_attempts
+        buf.entries, buf.retry_attempts, buf.size = [], [], 0
+        attempt = max(previous, default=0)
         throttles = 0
-        throttled_at = math.inf
         while True:
             if attempt:
-                self._wait(buf, attempt, first_failure, len(entries), lineno)
+                self._wait(buf, attempt, len(entries), lineno)
             buf.calls += 1
             try:
                 response = self.client.put_record_batch(
@@ -315,14 +329,16 @@ class _Sender:
                 throttles += 1
                 attempt += 1
                 buf.throttled += 1
-                throttled_at = min(throttled_at, self.clock())
-                first_failure = min(first_failure, throttled_at)
+                buf.last_failure_at = self.clock()
+                if buf.stalled_since is None:
+                    buf.stalled_since = buf.last_failure_at
                 buf.last_error = f"{code} on the whole call: {exc}"
                 self.logger.info("%s throttled (%s); retrying the call", buf.stream, code)
                 continue
             break
         if not response.get("FailedPutCount"):
             buf.accepted += len(entries)
+            buf.stalled_since = None
             return
         results = response.get("RequestResponses", [])
         if len(results) != len(entries):
@@ -331,24 +347,26 @@ class _Sender:
                 f"for {len(entries)} records, so the failed ones cannot be told apart; failing the "
                 "invocation so S3 retries it (records may be delivered twice, never lost)"
             )
-        now = self.clock()
-        fresh_first = min(throttled_at, now)
         codes: Counter[str] = Counter()
         kept: list[RecordTypeDef] = []
-        kept_meta: list[tuple[int, float]] = []
+        kept_attempts: list[int] = []
         size = 0
-        known = len(meta)
+        known = len(previous)
         for index, (entry, result) in enumerate(zip(entries, results, strict=True)):
             error_code = result.get("ErrorCode")
             if error_code:
-                attempts, first = meta[index] if index < known else (0, fresh_first)
                 kept.append(entry)
-                kept_meta.append((attempts + 1 + throttles, first))
+                kept_attempts.append((previous[index] if index < known else 0) + 1 + throttles)
                 size += len(entry["Data"])  # type: ignore[arg-type]
                 codes[f"{error_code}: {result.get('ErrorMessage', '')}".rstrip(": ")] += 1
+        buf.last_failure_at = self.clock()
+        if len(kept) < len(entries):
+            buf.stalled_since = None
+        elif buf.stalled_since is None:
+            buf.stalled_since = buf.last_failure_at
         buf.accepted += len(entries) - len(kept)
         buf.retried += len(kept)
-        buf.entries, buf.retry_meta, buf.size = kept, kept_meta, size
+        buf.entries, buf.retry_attempts, buf.size = kept, kept_attempts, size
         buf.last_error = "; ".join(f"{count} x {code}" for code, count in codes.most_common(3))
         self.logger.info(
             "%s rejected %d of %d records (%s); retrying them",
@@ -358,29 +376,34 @@ class _Sender:
             buf.last_error,
         )
 
-    def _wait(
-        self, buf: _Buffer, attempt: int, first_failure: float, pending: int, lineno: int | None
-    ) -> None:
+    def _wait(self, buf: _Buffer, attempt: int, pending: int, lineno: int | None) -> None:
         """Sleep a full-jitter backoff, or raise DeliveryError if that would pass the budget."""
-        delay = self.jitter() * min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 60))
+        backoff = self.jitter() * min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 60))
         now = self.clock()
-        give_up_at = min(first_failure + self.max_retry_seconds, self.deadline)
-        if now + delay > give_up_at:
-            position = self.where if lineno is None else f"line {lineno} of {self.where}"
-            budget = (
-                "the function's remaining time"
-                if self.deadline < first_failure + self.max_retry_seconds
-                else f"max_retry_seconds={self.max_retry_seconds:g}"
+        delay = max(0.0, backoff - (now - buf.last_failure_at))
+        stalled_until = (
+            math.inf if buf.stalled_since is None else buf.stalled_since + self.max_retry_seconds
+        )
+        if now + delay <= min(stalled_until, self.deadline):
+            if delay > 0:
+                self.sleep(delay)
+            return
+        position = self.where if lineno is None else f"line {lineno} of {self.where}"
+        if stalled_until <= self.deadline:
+            stalled = now - (buf.stalled_since or now)
+            reason = (
+                f"it has accepted no record for {stalled:.1f}s "
+                f"(max_retry_seconds={self.max_retry_seconds:g})"
             )
-            raise DeliveryError(
-                f"Firehose {buf.name!r} (stream {buf.stream!r}) still rejects {pending} records "
-                f"after {attempt} attempts over {now - first_failure:.1f}s (last error: "
-                f"{buf.last_error or 'unknown'}); giving up at {position} because retrying longer "
-                f"would exceed {budget}. The invocation fails so S3 retries it: records already "
-                "sent will be delivered again (at-least-once), none are lost. If this persists, "
-                "raise the stream's throughput limits or the function's timeout."
-            )
-        self.sleep(delay)
+        else:
+            reason = "retrying longer would run into the end of the function's remaining time"
+        raise DeliveryError(
+            f"Firehose {buf.name!r} (stream {buf.stream!r}) still rejects {pending} records after "
+            f"{attempt} attempts (last error: {buf.last_error or 'unknown'}); giving up at "
+            f"{position} because {reason}. The invocation fails so S3 retries it: records "
+            "already sent will be delivered again (at-least-once), none are lost. If this "
+            "persists, raise the stream's throughput limits or the function's timeout."
+        )
 
 
 def _deadline(context: Any, clock: Callable[[], float]) -> float:

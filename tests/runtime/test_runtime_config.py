@@ -114,7 +114,7 @@ def test_one_logical_firehose_cannot_map_to_two_streams() -> None:
 
 
 def test_malformed_sources() -> None:
-    with pytest.raises(RuntimeConfigurationError, match="JAYA_SOURCES is malformed.*'bucket'"):
+    with pytest.raises(RuntimeConfigurationError, match=r"JAYA_SOURCES is malformed.*'bucket'"):
         sources({"JAYA_SOURCES": '[{"prefix": "x/"}]'})
 
 
