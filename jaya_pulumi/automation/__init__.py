@@ -1,0 +1,66 @@
+"""Drive Pulumi from Python: ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs`` of a pipeline.
+
+Results are typed objects whose changes are grouped by pipeline node; :class:`NodeEvents` and
+:class:`ProgressPrinter` turn a stream of ``pulumi.automation.events.EngineEvent`` into the same
+per-node view, live. Every function needs the ``pulumi`` CLI on PATH and raises
+:class:`~jaya_pulumi.errors.PulumiNotInstalledError` (with how to install it) when it is missing.
+"""
+
+from __future__ import annotations
+
+from jaya_pulumi.automation._errors import INSTALL_HINT, translate
+from jaya_pulumi.automation._events import (
+    OPS,
+    NodeChanges,
+    NodeEvents,
+    ResourceChange,
+    resource_name_of,
+)
+from jaya_pulumi.automation._render import (
+    ProgressPrinter,
+    format_changes,
+    format_outputs,
+    format_totals,
+)
+from jaya_pulumi.automation._stack import (
+    AWS_CONF_KEYS,
+    DestroyResult,
+    OperationResult,
+    PreviewResult,
+    RefreshResult,
+    StackOutput,
+    UpResult,
+    aws_environment,
+    destroy,
+    outputs,
+    preview,
+    refresh,
+    up,
+)
+
+__all__ = [
+    "AWS_CONF_KEYS",
+    "INSTALL_HINT",
+    "OPS",
+    "DestroyResult",
+    "NodeChanges",
+    "NodeEvents",
+    "OperationResult",
+    "PreviewResult",
+    "ProgressPrinter",
+    "RefreshResult",
+    "ResourceChange",
+    "StackOutput",
+    "UpResult",
+    "aws_environment",
+    "destroy",
+    "format_changes",
+    "format_outputs",
+    "format_totals",
+    "outputs",
+    "preview",
+    "refresh",
+    "resource_name_of",
+    "translate",
+    "up",
+]

@@ -1,0 +1,270 @@
+"""Engine events grouped by pipeline node: what each node will create, update or replace, and why.
+
+Pure: :class:`NodeEvents` consumes :class:`pulumi.automation.events.EngineEvent` objects (from a
+live ``on_event`` callback or a recorded stream) and needs no CLI, no stack and no network.
+A resource belongs to the pipeline node whose component name is the longest prefix of the
+resource's name (see :func:`jaya_pulumi.components._naming.nodes_by_component_name`); anything
+else (the stack, providers, the pipeline component) is grouped under the pipeline itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from jaya_pulumi.components._naming import nodes_by_component_name
+from jaya_pulumi.dsl import Pipeline
+
+if TYPE_CHECKING:
+    from pulumi.automation.events import EngineEvent, StepEventMetadata
+
+__all__ = ["OPS", "NodeChanges", "NodeEvents", "ResourceChange", "past_tense", "resource_name_of"]
+
+OPS: tuple[str, ...] = ("create", "update", "replace", "delete", "read", "same")
+"""The summarised operations, in the order summaries list them."""
+
+_REPLACE_STEPS = frozenset({"replace", "create-replacement", "delete-replaced"})
+_OP_OF_STEP = {
+    "create": "create",
+    "update": "update",
+    "delete": "delete",
+    "read": "read",
+    "read-replacement": "read",
+    "import": "create",
+    "import-replacement": "replace",
+    "refresh": "same",
+    "same": "same",
+    "discard": "delete",
+    "discard-replaced": "replace",
+    "remove-pending-replace": "delete",
+}
+_PAST = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "read": "read",
+    "same": "unchanged",
+}
+
+
+def resource_name_of(urn: str) -> str:
+    """The resource's logical name: the last part of ``urn:pulumi:stack::project::type::name``."""
+    parts = urn.split("::", 3)
+    return parts[3] if len(parts) == 4 else urn
+
+
+@dataclass
+class ResourceChange:
+    """What the engine does to one resource."""
+
+    urn: str
+    """The resource's URN."""
+    type: str
+    """The resource type token, e.g. ``aws:s3/bucket:Bucket``."""
+    name: str
+    """The resource's logical name."""
+    op: str
+    """One of :data:`OPS`: ``create``, ``update``, ``replace``, ``delete``, ``read`` or ``same``."""
+    diffs: tuple[str, ...] = ()
+    """The properties that changed."""
+    replace_keys: tuple[str, ...] = ()
+    """The properties whose change forces a replacement."""
+    done: bool = False
+    """True once the engine reported the step finished (``ResOutputsEvent``)."""
+    failed: bool = False
+    """True when the step failed (``ResOpFailedEvent``)."""
+
+    @property
+    def reason(self) -> str:
+        """Why the resource changes, e.g. ``replace because of name; changed: name, runtime``."""
+        parts: list[str] = []
+        if self.replace_keys:
+            parts.append(f"replace because of {', '.join(self.replace_keys)}")
+        if self.diffs:
+            parts.append(f"changed: {', '.join(self.diffs)}")
+        return "; ".join(parts)
+
+
+@dataclass
+class NodeChanges:
+    """The changes of one pipeline node (or of the pipeline itself), in the order the engine sent them."""
+
+    label: str
+    """The node as messages name it, e.g. ``S3('tsa-rajiv-bucket1')``."""
+    component: str | None
+    """The node's component name, or ``None`` for the pipeline-level group."""
+    resources: list[ResourceChange] = field(default_factory=list)
+    """Every resource of the node the engine reported."""
+    diagnostics: list[str] = field(default_factory=list)
+    """Warnings and errors the engine reported for the node's resources."""
+
+    def count(self, op: str) -> int:
+        """How many resources undergo ``op``."""
+        return sum(1 for r in self.resources if r.op == op)
+
+    @property
+    def changed(self) -> list[ResourceChange]:
+        """The resources that change (every op but ``same``)."""
+        return [r for r in self.resources if r.op != "same"]
+
+    @property
+    def done(self) -> int:
+        """How many of the node's resources have finished."""
+        return sum(1 for r in self.resources if r.done or r.failed)
+
+    @property
+    def failed(self) -> int:
+        """How many of the node's resources failed."""
+        return sum(1 for r in self.resources if r.failed)
+
+    def counts_text(self) -> str:
+        """``2 to create, 1 to update`` (or ``no changes``)."""
+        parts = [f"{self.count(op)} to {op}" for op in OPS[:-1] if self.count(op)]
+        return ", ".join(parts) if parts else "no changes"
+
+
+class NodeEvents:
+    """Consume engine events and keep, per pipeline node, the resources changed and why.
+
+    :param pipeline: the pipeline whose nodes name the groups; ``None`` (a program that is not
+        one pipeline) puts every resource in one group named ``title``.
+    :param title: the name of the catch-all group (default ``Pipeline('<name>')``).
+    """
+
+    def __init__(self, pipeline: Pipeline | None, *, title: str | None = None) -> None:
+        self.pipeline: Pipeline | None = pipeline
+        """The pipeline being deployed, if any."""
+        self._components: list[tuple[str, NodeChanges]] = []
+        if pipeline is not None:
+            by_name = nodes_by_component_name(pipeline)
+            order = {id(n): i for i, n in enumerate(pipeline.nodes)}
+            for component, nodes in sorted(
+                by_name.items(), key=lambda item: min(order[id(n)] for n in item[1])
+            ):
+                label = nodes[0].label if len(nodes) == 1 else f"{nodes[0].kind}({nodes[0].key!r})"
+                self._components.append((component, NodeChanges(label, component)))
+        if title is None:
+            title = f"Pipeline({pipeline.name!r})" if pipeline is not None else "program"
+        self._pipeline_group = NodeChanges(title, None)
+        self._by_urn: dict[str, tuple[NodeChanges, ResourceChange]] = {}
+        self.summary: dict[str, int] = {}
+        """The engine's final count per op (from ``SummaryEvent``), empty until it arrives."""
+        self.duration_seconds: int | None = None
+        """How long the operation took, from ``SummaryEvent``."""
+        self.diagnostics: list[str] = []
+        """Warnings and errors not tied to a resource."""
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def feed(self, events: Iterable[EngineEvent]) -> NodeEvents:
+        """Consume a whole stream of events; returns ``self``."""
+        for event in events:
+            self.handle(event)
+        return self
+
+    def handle(self, event: EngineEvent) -> ResourceChange | None:
+        """Consume one event; returns the resource it concerned, if any."""
+        if event.resource_pre_event is not None:
+            return self._step(event.resource_pre_event.metadata, finished=False)
+        if event.res_outputs_event is not None:
+            return self._step(event.res_outputs_event.metadata, finished=True)
+        if event.res_op_failed_event is not None:
+            change = self._step(event.res_op_failed_event.metadata, finished=False)
+            change.failed = True
+            return change
+        if event.diagnostic_event is not None:
+            diag = event.diagnostic_event
+            if diag.severity in ("warning", "error") and not diag.ephemeral:
+                text = f"{diag.severity}: {diag.message.strip()}"
+                if diag.urn:
+                    self._group_of(resource_name_of(diag.urn)).diagnostics.append(text)
+                else:
+                    self.diagnostics.append(text)
+            return None
+        if event.summary_event is not None:
+            summary = event.summary_event
+            self.summary = {
+                str(getattr(k, "value", k)): v for k, v in summary.resource_changes.items()
+            }
+            self.duration_seconds = summary.duration_seconds
+        return None
+
+    def _step(self, meta: StepEventMetadata, finished: bool) -> ResourceChange:
+        step = str(getattr(meta.op, "value", meta.op))
+        op = "replace" if step in _REPLACE_STEPS else _OP_OF_STEP.get(step, step)
+        known = self._by_urn.get(meta.urn)
+        if known is None:
+            name = resource_name_of(meta.urn)
+            group = self._group_of(name)
+            change = ResourceChange(meta.urn, meta.type, name, op)
+            group.resources.append(change)
+            self._by_urn[meta.urn] = (group, change)
+        else:
+            change = known[1]
+            if op == "replace" or change.op == "same":
+                change.op = op
+        if meta.diffs:
+            change.diffs = _merge(change.diffs, meta.diffs)
+        if meta.keys and op == "replace":
+            change.replace_keys = _merge(change.replace_keys, meta.keys)
+        if finished and step != "create-replacement":
+            # a replacement counts as done once the engine switched to the new resource
+            change.done = True
+        return change
+
+    def _group_of(self, name: str) -> NodeChanges:
+        best: NodeChanges | None = None
+        best_len = -1
+        for component, group in self._components:
+            owns = name == component or name.startswith(component + "-")
+            if owns and len(component) > best_len:
+                best, best_len = group, len(component)
+        return best if best is not None else self._pipeline_group
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def nodes(self) -> list[NodeChanges]:
+        """Every node that has resources or diagnostics, in pipeline order; the pipeline group last."""
+        groups = [g for _, g in self._components]
+        groups.append(self._pipeline_group)
+        return [g for g in groups if g.resources or g.diagnostics]
+
+    def node(self, label: str) -> NodeChanges:
+        """The group of the node labelled ``label`` (e.g. ``"S3('raw')"``)."""
+        for _, group in self._components:
+            if group.label == label:
+                return group
+        if label == self._pipeline_group.label:
+            return self._pipeline_group
+        raise KeyError(label)
+
+    @property
+    def labels(self) -> list[str]:
+        """Every group's label, whether or not it has resources yet."""
+        return [g.label for _, g in self._components] + [self._pipeline_group.label]
+
+    @property
+    def resources(self) -> list[ResourceChange]:
+        """Every resource reported, grouped by node."""
+        return [r for g in self.nodes for r in g.resources]
+
+    def totals(self) -> dict[str, int]:
+        """Resources per op, counted from the events (the summary's own counts when it came)."""
+        counted: dict[str, int] = {}
+        for change in self.resources:
+            counted[change.op] = counted.get(change.op, 0) + 1
+        return counted
+
+
+def past_tense(op: str) -> str:
+    """``created`` for ``create``, and so on."""
+    return _PAST.get(op, op)
+
+
+def _merge(old: tuple[str, ...], new: Iterable[str]) -> tuple[str, ...]:
+    out = list(old)
+    out.extend(k for k in new if k not in out)
+    return tuple(out)

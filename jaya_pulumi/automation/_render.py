@@ -1,0 +1,156 @@
+"""Plain-text views of grouped engine events: the per-node change list, progress bars, outputs.
+
+No terminal library: every function returns or writes plain lines, so output is the same in a
+terminal, a CI log and a test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from jaya_pulumi.automation._events import OPS, NodeChanges, NodeEvents, past_tense
+from jaya_pulumi.dsl import Pipeline
+
+if TYPE_CHECKING:
+    from pulumi.automation.events import EngineEvent
+
+__all__ = ["ProgressPrinter", "format_changes", "format_outputs", "format_totals"]
+
+_SYMBOL = {
+    "create": "+",
+    "update": "~",
+    "replace": "+-",
+    "delete": "-",
+    "read": ">",
+    "same": " ",
+}
+
+
+def format_changes(events: NodeEvents, title: str = "", *, show_same: bool = False) -> str:
+    """The changes grouped by node: per node a heading, then one line per changed resource.
+
+    :param events: the grouped events of a preview (or of an update).
+    :param title: a first line, e.g. ``Preview of three-node-pipe on stack staging``.
+    :param show_same: also list resources that do not change.
+    """
+    lines: list[str] = [title, ""] if title else []
+    for group in events.nodes:
+        shown = group.resources if show_same else group.changed
+        if not shown and not group.diagnostics and group.component is None:
+            continue
+        lines.append(f"{group.label}: {group.counts_text()}")
+        type_width = max((len(r.type) for r in shown), default=0)
+        for change in shown:
+            symbol = _SYMBOL.get(change.op, "?")
+            line = f"  {symbol:<2} {change.op:<7} {change.type:<{type_width}}  {change.name}"
+            if change.reason:
+                line += f"  ({change.reason})"
+            lines.append(line.rstrip())
+        lines.extend(f"  ! {text}" for text in group.diagnostics)
+    lines.extend(f"! {text}" for text in events.diagnostics)
+    lines.append("")
+    lines.append(format_totals(events, future=True))
+    return "\n".join(lines) + "\n"
+
+
+def format_totals(events: NodeEvents, *, future: bool) -> str:
+    """``Resources: 5 to create, 1 unchanged`` (``future``) or ``Resources: 5 created``."""
+    counts = events.summary or events.totals()
+    parts: list[str] = []
+    for op in OPS:
+        n = counts.get(op, 0)
+        if not n:
+            continue
+        if op == "same":
+            parts.append(f"{n} unchanged")
+        else:
+            parts.append(f"{n} to {op}" if future else f"{n} {past_tense(op)}")
+    text = "Resources: " + (", ".join(parts) if parts else "no changes")
+    if events.duration_seconds is not None and not future:
+        text += f" ({events.duration_seconds}s)"
+    return text
+
+
+class ProgressPrinter:
+    """Live progress of an update: a bar per node, one line each time one of its resources finishes.
+
+    Use it as the ``on_event`` callback of an operation; it writes through ``write`` (``print``
+    by default) and keeps the grouped events in :attr:`events`.
+
+    :param pipeline: the pipeline being deployed.
+    :param write: where lines go.
+    :param width: the width of a bar in characters.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline | None,
+        write: Callable[[str], Any] = print,
+        width: int = 20,
+    ) -> None:
+        self.events: NodeEvents = NodeEvents(pipeline)
+        """The grouped events seen so far."""
+        self._write = write
+        self._width = width
+        self._label_width = max(len(label) for label in self.events.labels)
+
+    def __call__(self, event: EngineEvent) -> None:
+        """Consume one engine event, writing a progress line when a resource finishes or fails."""
+        finishing = event.res_outputs_event is not None or event.res_op_failed_event is not None
+        change = self.events.handle(event)
+        if event.diagnostic_event is not None:
+            diag = event.diagnostic_event
+            if diag.severity == "error" and not diag.ephemeral:
+                self._write(f"error: {diag.message.strip()}")
+        if event.summary_event is not None:
+            self._write(format_totals(self.events, future=False))
+        if change is None or not finishing:
+            return
+        if change.op == "same" and not change.failed:
+            return
+        group = self._group_of(change.urn)
+        verb = "FAILED" if change.failed else past_tense(change.op)
+        self._write(f"{self.bar(group)}  {verb} {change.type} {change.name}")
+
+    def bar(self, group: NodeChanges) -> str:
+        """``S3('raw')           [##########..........] 1/2`` for one node."""
+        relevant = [r for r in group.resources if r.op != "same" or r.failed]
+        total = len(relevant)
+        done = sum(1 for r in relevant if r.done or r.failed)
+        filled = self._width if total == 0 else round(self._width * done / total)
+        bar = "#" * filled + "." * (self._width - filled)
+        return f"{group.label:<{self._label_width}} [{bar}] {done}/{total}"
+
+    def final_bars(self) -> str:
+        """One bar per node that changed, as they stand now."""
+        return "\n".join(self.bar(g) for g in self.events.nodes if g.changed) + "\n"
+
+    def _group_of(self, urn: str) -> NodeChanges:
+        for group in self.events.nodes:
+            if any(r.urn == urn for r in group.resources):
+                return group
+        raise KeyError(urn)  # pragma: no cover - handle() always files the resource first
+
+
+def format_outputs(outputs: Mapping[str, Any], *, show_secrets: bool = False) -> str:
+    """A two-column table of stack outputs; secrets print as ``[secret]`` unless asked."""
+    if not outputs:
+        return "No outputs.\n"
+    rows: list[tuple[str, str]] = []
+    for key in sorted(outputs):
+        item = outputs[key]
+        secret = bool(getattr(item, "secret", False))
+        value = getattr(item, "value", item)
+        if secret and not show_secrets:
+            text = "[secret]"
+        elif isinstance(value, str):
+            text = value
+        else:
+            text = json.dumps(value, sort_keys=True, default=str)
+        rows.append((key, text))
+    width = max(len("OUTPUT"), *(len(k) for k, _ in rows))
+    lines = [f"{'OUTPUT':<{width}}  VALUE", f"{'-' * width}  {'-' * 5}"]
+    lines.extend(f"{k:<{width}}  {v}" for k, v in rows)
+    return "\n".join(lines) + "\n"
