@@ -241,6 +241,11 @@ class NodeEvents:
             return self._pipeline_group
         raise KeyError(label)
 
+    def change(self, urn: str) -> ResourceChange | None:
+        """The resource with ``urn``, if the engine reported it."""
+        known = self._by_urn.get(urn)
+        return None if known is None else known[1]
+
     @property
     def labels(self) -> list[str]:
         """Every group's label, whether or not it has resources yet."""

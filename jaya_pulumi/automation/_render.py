@@ -82,6 +82,8 @@ class ProgressPrinter:
     :param pipeline: the pipeline being deployed.
     :param write: where lines go.
     :param width: the width of a bar in characters.
+    :param plan: the grouped events of a preview of this update: each node's bar then counts
+        towards the number of changes planned for it (without it, towards those started so far).
     """
 
     def __init__(
@@ -89,26 +91,33 @@ class ProgressPrinter:
         pipeline: Pipeline | None,
         write: Callable[[str], Any] = print,
         width: int = 20,
+        *,
+        plan: NodeEvents | None = None,
     ) -> None:
         self.events: NodeEvents = NodeEvents(pipeline)
         """The grouped events seen so far."""
         self._write = write
         self._width = width
         self._label_width = max(len(label) for label in self.events.labels)
+        self._planned: dict[str, int] = {}
+        if plan is not None:
+            self._planned = {g.label: len(g.changed) for g in plan.nodes}
 
     def __call__(self, event: EngineEvent) -> None:
         """Consume one engine event, writing a progress line when a resource finishes or fails."""
-        finishing = event.res_outputs_event is not None or event.res_op_failed_event is not None
+        before = self._state(event)
         change = self.events.handle(event)
         if event.diagnostic_event is not None:
             diag = event.diagnostic_event
-            if diag.severity == "error" and not diag.ephemeral:
-                self._write(f"error: {diag.message.strip()}")
+            if diag.severity in ("warning", "error") and not diag.ephemeral:
+                self._write(f"{diag.severity}: {diag.message.strip()}")
         if event.summary_event is not None:
             self._write(format_totals(self.events, future=False))
-        if change is None or not finishing:
+        if change is None or (change.done, change.failed) == before:
             return
         if change.op == "same" and not change.failed:
+            return
+        if not (change.done or change.failed):
             return
         group = self._group_of(change.urn)
         verb = "FAILED" if change.failed else past_tense(change.op)
@@ -117,11 +126,18 @@ class ProgressPrinter:
     def bar(self, group: NodeChanges) -> str:
         """``S3('raw')           [##########..........] 1/2`` for one node."""
         relevant = [r for r in group.resources if r.op != "same" or r.failed]
-        total = len(relevant)
+        total = max(len(relevant), self._planned.get(group.label, 0))
         done = sum(1 for r in relevant if r.done or r.failed)
         filled = self._width if total == 0 else round(self._width * done / total)
         bar = "#" * filled + "." * (self._width - filled)
         return f"{group.label:<{self._label_width}} [{bar}] {done}/{total}"
+
+    def _state(self, event: EngineEvent) -> tuple[bool, bool] | None:
+        step = event.resource_pre_event or event.res_outputs_event or event.res_op_failed_event
+        if step is None:
+            return None
+        known = self.events.change(step.metadata.urn)
+        return None if known is None else (known.done, known.failed)
 
     def final_bars(self) -> str:
         """One bar per node that changed, as they stand now."""

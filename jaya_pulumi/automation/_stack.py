@@ -41,6 +41,7 @@ __all__ = [
     "UpResult",
     "aws_environment",
     "destroy",
+    "inline_program",
     "outputs",
     "preview",
     "refresh",
@@ -371,7 +372,7 @@ def _session(
     if passphrase is not None:
         env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
     errors: list[JayaError] = []
-    program = _program(target, errors)
+    program = inline_program(target, errors)
     project = project_name or (pipeline.name if pipeline is not None else "jaya")
     with contextlib.ExitStack() as cleanup:
         directory = work_dir or cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jaya-"))
@@ -421,7 +422,14 @@ def _pulumi_command() -> PulumiCommand:
         raise translate(exc, "") from exc
 
 
-def _program(target: Pipeline | Program, errors: list[JayaError]) -> Program:
+def inline_program(target: Pipeline | Program, errors: list[JayaError] | None = None) -> Program:
+    """The inline Pulumi program the operations run: ``jaya_pulumi.build(pipeline)`` (or ``target``).
+
+    :param target: a pipeline, or a program function used as is.
+    :param errors: collects the :class:`JayaError` the program raises, so the operation can
+        report it instead of the CLI's generic "inline source runtime error".
+    """
+
     def program() -> Any:
         try:
             if isinstance(target, Pipeline):
@@ -430,7 +438,8 @@ def _program(target: Pipeline | Program, errors: list[JayaError]) -> Program:
                 return build(target)
             return target()
         except JayaError as exc:
-            errors.append(exc)
+            if errors is not None:
+                errors.append(exc)
             raise
 
     return program

@@ -32,11 +32,12 @@ def up(
 
     settings = stack_settings(**options)
     pipeline = load_pipeline(pipeline_file, pipeline_name)
+    plan = None
     if not yes:
-        planned = run_preview(pipeline, stack, **settings)
-        click.echo(format_changes(planned.events, f"Preview of {pipeline.name} on stack {stack}"))
+        plan = run_preview(pipeline, stack, **settings).events
+        click.echo(format_changes(plan, f"Preview of {pipeline.name} on stack {stack}"))
         click.confirm(f"Deploy these changes to stack {stack!r}?", abort=True)
-    printer = ProgressPrinter(pipeline, write=click.echo)
+    printer = ProgressPrinter(pipeline, write=click.echo, plan=plan)
     result = run_up(pipeline, stack, on_event=printer, **settings)
     click.echo("")
     click.echo(result.outputs_table(show_secrets=show_secrets), nl=False)
