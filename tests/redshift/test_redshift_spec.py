@@ -231,6 +231,8 @@ def test_importing_redshift_does_not_import_pulumi() -> None:
     code = (
         "import sys, jaya_pulumi.redshift as r; "
         "r.table_spec; assert 'pulumi' not in sys.modules, 'pulumi imported'; "
-        "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy imported'"
+        "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy imported'; "
+        "r.create_table_ddl, r.plan_migration; assert 'pulumi' not in sys.modules, 'ddl: pulumi'; "
+        "r.TableResource; assert 'pulumi' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
