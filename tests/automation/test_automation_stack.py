@@ -7,20 +7,16 @@ provider), what they return, and how they report failures, without a ``pulumi`` 
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pulumi.automation as auto
 import pytest
-from pulumi.automation import CommandResult, OutputValue
+from pulumi.automation import CommandResult
 from pulumi.automation.errors import create_command_error
-from pulumi.automation.events import EngineEvent
 
 from jaya_pulumi import automation
-from jaya_pulumi.automation import _stack
 from jaya_pulumi.cli import load_pipeline
 from jaya_pulumi.deploy import deploy_pipeline
 from jaya_pulumi.errors import (
@@ -40,85 +36,6 @@ CREDENTIALS = {
     "aws_access_key_id": "AKIAFAKEFAKEFAKE1234",
     "aws_secret_access_key": "very/secret+key",
 }
-
-
-def recorded(name: str) -> list[EngineEvent]:
-    lines = (EVENTS / name).read_text().splitlines()
-    return [EngineEvent.from_json(json.loads(line)) for line in lines]
-
-
-class FakeStack:
-    """Records what the wrappers ask of a stack and replays recorded events."""
-
-    def __init__(self, calls: dict[str, Any], fail_with: Exception | None) -> None:
-        self.calls = calls
-        self.fail_with = fail_with
-
-    def set_all_config(self, config: dict[str, auto.ConfigValue]) -> None:
-        self.calls["config"] = {k: (v.value, v.secret) for k, v in config.items()}
-
-    def _replay(self, name: str, on_event: Callable[[EngineEvent], Any] | None) -> None:
-        self.calls["work_dir_during_run"] = Path(self.calls["opts"].work_dir)
-        if self.fail_with is not None:
-            if self.calls.get("run_program"):
-                from jaya_pulumi.testing import synth
-
-                # what the engine does with an inline program: run it (here under mocks)
-                with contextlib.suppress(Exception):
-                    synth(self.calls["program"], stack=self.calls["stack"])
-            raise self.fail_with
-        for event in recorded(name):
-            if on_event is not None:
-                on_event(event)
-
-    def preview(self, on_event: Any = None, **kwargs: Any) -> Any:
-        self._replay("three_node_pipe_preview.jsonl", on_event)
-        return auto.PreviewResult(
-            "preview stdout", "", {"create": 6, "update": 4, "replace": 1, "same": 11}
-        )
-
-    def up(self, on_event: Any = None, **kwargs: Any) -> Any:
-        self._replay("three_node_pipe_up.jsonl", on_event)
-        summary = type(
-            "Summary",
-            (),
-            {"resource_changes": {"create": 6, "update": 4, "replace": 1, "same": 11}},
-        )
-        outputs = {
-            "three-node-pipe": OutputValue(
-                {"buckets": {"tsa-rajiv-bucket1": {"name": "tsa-rajiv-bucket1"}}}, False
-            ),
-            "token": OutputValue("s3cr3t", True),
-        }
-        return auto.UpResult("up stdout", "", summary, outputs)  # type: ignore[arg-type]
-
-    def destroy(self, on_event: Any = None, **kwargs: Any) -> Any:
-        self.calls["destroyed"] = True
-        summary = type("Summary", (), {"resource_changes": {"delete": 22}})
-        return auto.DestroyResult("destroy stdout", "", summary)  # type: ignore[arg-type]
-
-    def outputs(self) -> dict[str, OutputValue]:
-        return {"three-node-pipe": OutputValue({"functions": {}}, False)}
-
-
-@pytest.fixture
-def fake_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """Stand in for the Pulumi CLI; yields what the wrappers passed to it."""
-    calls: dict[str, Any] = {"fail_with": None}
-
-    def open_stack(how: str) -> Callable[..., FakeStack]:
-        def opener(stack_name: str, project_name: str, program: Any, opts: Any) -> FakeStack:
-            calls.update(
-                how=how, stack=stack_name, project=project_name, program=program, opts=opts
-            )
-            return FakeStack(calls, calls["fail_with"])
-
-        return opener
-
-    monkeypatch.setattr(_stack, "_pulumi_command", lambda: "pulumi-command")
-    monkeypatch.setattr(auto, "create_or_select_stack", open_stack("create_or_select"))
-    monkeypatch.setattr(auto, "select_stack", open_stack("select"))
-    yield calls
 
 
 @pytest.fixture(scope="module")
