@@ -8,7 +8,9 @@ carries the AWS region, profile or keys for the engine only (environment variabl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from jaya_pulumi.dsl import Pipeline
@@ -16,7 +18,36 @@ from jaya_pulumi.dsl import Pipeline
 if TYPE_CHECKING:
     from jaya_pulumi.automation import UpResult
 
-__all__ = ["deploy_pipeline"]
+__all__ = ["DeploySkipped", "deploy_pipeline", "skipping_deploys"]
+
+_SKIPPING: ContextVar[bool] = ContextVar("jaya_skipping_deploys", default=False)
+
+
+class DeploySkipped(BaseException):
+    """Raised by :func:`deploy_pipeline` inside :func:`skipping_deploys` to stop the file there.
+
+    A ``BaseException`` so that a pipeline file's own ``except Exception`` cannot swallow it.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(f"deploy_pipeline({pipeline.name!r}) skipped")
+        self.pipeline: Pipeline = pipeline
+        """The pipeline the file asked to deploy."""
+
+
+@contextlib.contextmanager
+def skipping_deploys() -> Iterator[None]:
+    """While active, :func:`deploy_pipeline` deploys nothing and raises :class:`DeploySkipped`.
+
+    ``jaya`` runs pipeline files this way: a seed-style file that ends with
+    ``deploy.deploy_pipeline(aws_conf, "staging", piper)`` can be drawn or previewed without
+    deploying.
+    """
+    token = _SKIPPING.set(True)
+    try:
+        yield
+    finally:
+        _SKIPPING.reset(token)
 
 
 def deploy_pipeline(
@@ -46,6 +77,8 @@ def deploy_pipeline(
     """
     if not isinstance(pipeline, Pipeline):
         raise TypeError(f"deploy_pipeline() takes a Pipeline, got {type(pipeline).__name__}")
+    if _SKIPPING.get():
+        raise DeploySkipped(pipeline)
     from jaya_pulumi.automation import ProgressPrinter, up
 
     printer = ProgressPrinter(pipeline, write=write) if write is not None else None

@@ -176,3 +176,23 @@ def test_preview_with_file_backend_still_writes_nothing_without_pulumi(
     assert result.exit_code == 1
     assert "get.pulumi.com" in result.output
     assert not backend.exists()
+
+
+def test_a_seed_style_file_that_deploys_is_drawn_without_deploying(
+    fake_cli: dict[str, object],
+) -> None:
+    result = CliRunner().invoke(main, ["graph", str(FIXTURES / "seed_deploys.py")])
+
+    assert result.exit_code == 0, result.output
+    assert "title: three-node-pipe" in result.output
+    assert "how" not in fake_cli  # no stack was opened
+
+
+def test_preview_of_a_seed_style_file_previews_instead_of_deploying(
+    fake_cli: dict[str, object],
+) -> None:
+    result = CliRunner().invoke(main, ["preview", str(FIXTURES / "seed_deploys.py")])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Preview of three-node-pipe on stack staging")
+    assert fake_cli["how"] == "create_or_select"
