@@ -151,22 +151,32 @@ class ProgressPrinter:
 
 
 def format_outputs(outputs: Mapping[str, Any], *, show_secrets: bool = False) -> str:
-    """A two-column table of stack outputs; secrets print as ``[secret]`` unless asked."""
-    if not outputs:
-        return "No outputs.\n"
+    """A two-column table of stack outputs, nested objects flattened to dotted keys.
+
+    A pipeline's export ``{"buckets": {"raw": {"arn": ...}}}`` prints as the row
+    ``three-node-pipe.buckets.raw.arn  arn:aws:s3:::raw``; secrets print as ``[secret]`` unless
+    ``show_secrets``.
+    """
     rows: list[tuple[str, str]] = []
     for key in sorted(outputs):
         item = outputs[key]
         secret = bool(getattr(item, "secret", False))
         value = getattr(item, "value", item)
         if secret and not show_secrets:
-            text = "[secret]"
-        elif isinstance(value, str):
-            text = value
+            rows.append((key, "[secret]"))
         else:
-            text = json.dumps(value, sort_keys=True, default=str)
-        rows.append((key, text))
+            rows.extend(_flatten(key, value))
+    if not rows:
+        return "No outputs.\n"
     width = max(len("OUTPUT"), *(len(k) for k, _ in rows))
     lines = [f"{'OUTPUT':<{width}}  VALUE", f"{'-' * width}  {'-' * 5}"]
     lines.extend(f"{k:<{width}}  {v}" for k, v in rows)
     return "\n".join(lines) + "\n"
+
+
+def _flatten(key: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, Mapping) and value:
+        return [row for k in sorted(value) for row in _flatten(f"{key}.{k}", value[k])]
+    if isinstance(value, str):
+        return [(key, value)]
+    return [(key, json.dumps(value, sort_keys=True, default=str))]

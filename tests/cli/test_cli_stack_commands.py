@@ -69,8 +69,11 @@ def test_up_previews_asks_then_shows_progress_and_outputs(fake_cli: dict[str, An
     assert "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)" in out
     table = out[out.index("OUTPUT") :].splitlines()
     assert table[0].split() == ["OUTPUT", "VALUE"]
-    assert table[2].startswith("three-node-pipe  {")
-    assert table[3] == "token            [secret]"
+    assert table[2].split() == [
+        "three-node-pipe.buckets.tsa-rajiv-bucket1.name",
+        "tsa-rajiv-bucket1",
+    ]
+    assert table[3].split() == ["token", "[secret]"]
 
 
 def test_up_declined_changes_nothing(fake_cli: dict[str, Any]) -> None:
@@ -86,7 +89,7 @@ def test_up_yes_skips_the_preview(fake_cli: dict[str, Any]) -> None:
 
     assert result.exit_code == 0, result.output
     assert "Preview of" not in result.output
-    assert "token            s3cr3t" in result.output
+    assert any(line.split() == ["token", "s3cr3t"] for line in result.output.splitlines())
 
 
 def test_destroy_asks_first(fake_cli: dict[str, Any]) -> None:
@@ -106,6 +109,7 @@ def test_outputs_as_table_and_json(fake_cli: dict[str, Any]) -> None:
     as_json = CliRunner().invoke(main, ["outputs", PIPE, "--json"])
 
     assert table.exit_code == 0 and table.output.splitlines()[0].split() == ["OUTPUT", "VALUE"]
+    assert table.output.splitlines()[2].split() == ["three-node-pipe.functions", "{}"]
     assert json.loads(as_json.output) == {"three-node-pipe": {"functions": {}}}
 
 
