@@ -10,6 +10,7 @@ import importlib.metadata
 import importlib.util
 import io
 import json
+import pickletools
 import sys
 import sysconfig
 import types
@@ -149,8 +150,11 @@ def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaA
                 f"Deploy from a {runtime} interpreter, drop runtime={runtime!r}, or move the "
                 "handler into an importable module so it ships by reference."
             )
-        files[PICKLE_FILE] = _pickle(function, handler_obj)
+        pickled = _pickle(function, handler_obj)
+        files[PICKLE_FILE] = base64.b64encode(pickled).decode("ascii") + "\n"
         files.update(_dill_files())
+        for module in sorted(_modules_referenced(pickled)):
+            files.update(_module_files(function, module))
         spec = {"mode": "value", "file": PICKLE_FILE, "python": list(sys.version_info[:2])}
         by_value = True
     files[f"{ENTRY_MODULE}.py"] = _ENTRY_TEMPLATE.format(spec=json.dumps(spec, sort_keys=True))
@@ -189,7 +193,7 @@ def _reference_of(handler: Callable[..., Any]) -> tuple[str, str] | None:
     return (module, qualname) if obj is handler else None
 
 
-def _pickle(function: AWSLambda, handler: Callable[..., Any]) -> str:
+def _pickle(function: AWSLambda, handler: Callable[..., Any]) -> bytes:
     import dill
 
     try:
@@ -200,7 +204,35 @@ def _pickle(function: AWSLambda, handler: Callable[..., Any]) -> str:
             "Handlers may not capture open files, clients or locks; create those inside the "
             "handler, or move it into an importable module."
         ) from exc
-    return base64.b64encode(data).decode("ascii") + "\n"
+    return data  # type: ignore[no-any-return]
+
+
+def _modules_referenced(data: bytes) -> set[str]:
+    """Modules a pickle imports when loaded (its GLOBAL / STACK_GLOBAL opcodes).
+
+    A by-value handler still refers to importable functions by reference (a ``partial`` of a
+    function in the user's package, say): those modules must ship too.
+    """
+    modules: set[str] = set()
+    memo: dict[int, object] = {}
+    recent: list[object] = []
+    for opcode, arg, _pos in pickletools.genops(data):
+        name = opcode.name
+        if name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            recent.append(arg)
+        elif name == "MEMOIZE":
+            memo[len(memo)] = recent[-1] if recent else None
+        elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[int(arg)] = recent[-1] if recent else None  # type: ignore[arg-type]
+        elif name in ("BINGET", "LONG_BINGET", "GET"):
+            recent.append(memo.get(int(arg)))  # type: ignore[arg-type]
+        elif name == "STACK_GLOBAL" and len(recent) >= 2 and isinstance(recent[-2], str):
+            modules.add(recent[-2])
+        elif name in ("GLOBAL", "INST") and isinstance(arg, str):
+            modules.add(arg.split(" ", 1)[0])
+        else:
+            recent.append(None)
+    return {m for m in modules if m.split(".")[0] not in ("dill", "__main__", "__builtin__")}
 
 
 def _read_tree(root: Path, prefix: str) -> Iterator[tuple[str, str]]:

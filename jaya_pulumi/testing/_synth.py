@@ -8,6 +8,7 @@ exports. Runs the real Pulumi SDK (real registration, real ``Output`` resolution
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import runpy
 import sys
@@ -241,8 +242,27 @@ def synth(
         outputs = dict(getattr(root, "outputs", {}) or {})
         return pulumi.Output.from_input(outputs).apply(exports.update)
 
-    run()
+    with _cyclic_gc_paused():
+        run()
     return Synthesis(monitor.registered, exports, stack)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic GC while a program registers resources.
+
+    Registration keeps ~500 short-lived objects (futures, tasks, outputs) per resource alive until
+    the run completes, so each full collection scans a heap that grows with the program and the
+    run goes quadratic (100 chains took 19x the time of 10). Reference counting still frees
+    everything acyclic; the collector, enabled again, reclaims the rest in its own time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _config_text(value: Any) -> str:
