@@ -3,14 +3,31 @@
 ``JayaMocks`` and ``synth`` run the real Pulumi SDK under ``pulumi.runtime.set_mocks``.
 """
 
+from jaya_pulumi.testing._harness import (
+    HandlerFailedError,
+    Harness,
+    HarnessError,
+    ResourceRejectedError,
+    s3_event,
+    test,
+)
+from jaya_pulumi.testing._lambda import Invocation, LambdaContext
 from jaya_pulumi.testing._mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, JayaMocks
 from jaya_pulumi.testing._synth import RegisteredResource, Synthesis, synth
 
 __all__ = [
     "DEFAULT_ACCOUNT",
     "DEFAULT_REGION",
+    "HandlerFailedError",
+    "Harness",
+    "HarnessError",
+    "Invocation",
     "JayaMocks",
+    "LambdaContext",
     "RegisteredResource",
+    "ResourceRejectedError",
     "Synthesis",
+    "s3_event",
     "synth",
+    "test",
 ]

@@ -1,0 +1,135 @@
+"""Evaluate a Lambda role's identity policy on the S3 calls its handler makes, as IAM would.
+
+Supported: ``Allow`` and ``Deny`` statements with ``Action`` and ``Resource`` (strings or lists,
+``*`` and ``?`` wildcards, actions case-insensitive); an explicit Deny wins, anything not allowed is
+denied. Not supported (a statement using them is ignored, with a warning): ``NotAction``,
+``NotResource``, ``Condition``. Resource policies (bucket policies), permission boundaries and SCPs
+are not evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+__all__ = ["CompiledPolicy", "s3_request"]
+
+# Operations whose IAM action is not ``s3:<OperationName>``. Object operations need the key.
+_S3_ACTIONS: dict[str, str] = {
+    "HeadObject": "s3:GetObject",
+    "GetObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "CopyObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "UploadPartCopy": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "DeleteObject": "s3:DeleteObject",
+    "DeleteObjects": "s3:DeleteObject",
+    "ListObjects": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "GetObjectAttributes": "s3:GetObject",
+    "RestoreObject": "s3:RestoreObject",
+    "SelectObjectContent": "s3:GetObject",
+}
+
+
+def _pattern(patterns: Iterable[str], *, ignore_case: bool) -> re.Pattern[str]:
+    parts = [re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns]
+    return re.compile("(?:" + "|".join(parts) + r")\Z", re.IGNORECASE if ignore_case else 0)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+@dataclass(frozen=True)
+class _Statement:
+    allow: bool
+    actions: re.Pattern[str]
+    resources: re.Pattern[str]
+
+
+class CompiledPolicy:
+    """The Allow and Deny statements of a role's inline policies, compiled to regular expressions."""
+
+    def __init__(self, documents: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._statements: list[_Statement] = []
+        for document in documents:
+            self.add(document)
+
+    def add(self, document: Mapping[str, Any]) -> None:
+        """Add one policy document's statements."""
+        raw = document.get("Statement", [])
+        for statement in [raw] if isinstance(raw, Mapping) else list(raw):
+            unsupported = {"NotAction", "NotResource", "Condition"} & set(statement)
+            if unsupported:
+                warnings.warn(
+                    f"The local harness ignores an IAM statement using {sorted(unsupported)}: "
+                    f"{json.dumps(statement)[:200]}",
+                    stacklevel=2,
+                )
+                continue
+            actions = _strings(statement.get("Action"))
+            resources = _strings(statement.get("Resource"))
+            if not actions or not resources:
+                continue
+            self._statements.append(
+                _Statement(
+                    statement.get("Effect") == "Allow",
+                    _pattern(actions, ignore_case=True),
+                    _pattern(resources, ignore_case=False),
+                )
+            )
+
+    def allows(self, action: str, resource: str) -> bool:
+        """True when some statement allows ``action`` on ``resource`` and none denies it."""
+        allowed = False
+        for s in self._statements:
+            if s.actions.match(action) and s.resources.match(resource):
+                if not s.allow:
+                    return False
+                allowed = True
+        return allowed
+
+
+def _copy_source(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, Mapping):
+        return str(value.get("Bucket", "")), str(value.get("Key", ""))
+    if isinstance(value, str):
+        path = unquote(value.split("?versionId=")[0]).lstrip("/")
+        bucket, _, key = path.partition("/")
+        return bucket, key
+    return None
+
+
+def s3_request(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ``(action, resource ARN)`` pairs IAM checks for one S3 API call."""
+    bucket = str(params.get("Bucket", ""))
+    action = _S3_ACTIONS.get(operation, f"s3:{operation}")
+    checks: list[tuple[str, str]] = []
+    if operation == "DeleteObjects":
+        objects = (params.get("Delete") or {}).get("Objects", [])
+        checks = [(action, f"arn:aws:s3:::{bucket}/{o.get('Key', '')}") for o in objects]
+    elif "Key" in params:
+        checks.append((action, f"arn:aws:s3:::{bucket}/{params['Key']}"))
+    elif bucket:
+        checks.append((action, f"arn:aws:s3:::{bucket}"))
+    if operation in ("CopyObject", "UploadPartCopy"):
+        source = _copy_source(params.get("CopySource"))
+        if source is not None:
+            checks.insert(0, ("s3:GetObject", f"arn:aws:s3:::{source[0]}/{source[1]}"))
+    return checks

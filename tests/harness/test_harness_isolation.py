@@ -1,0 +1,68 @@
+"""The harness runs each function's archive, not the developer's working tree."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import jaya_pulumi
+from jaya_pulumi import S3, AWSLambda, Pipeline
+from jaya_pulumi.testing import s3_event, test
+
+HANDLER_SOURCE = """
+import jaya_pulumi.runtime
+
+VERSION = {version!r}
+
+
+def handler(event, context):
+    return {{"version": VERSION, "runtime_file": jaya_pulumi.runtime.__file__,
+            "function": context.function_name, "arn": context.invoked_function_arn}}
+"""
+
+
+def test_editing_the_module_after_build_does_not_change_the_deployed_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module_file = tmp_path / "archived_handler_mod.py"
+    module_file.write_text(HANDLER_SOURCE.format(version="v1"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("archived_handler_mod")
+    p = S3("iso-in", on=[S3.ALL_CREATED_OBJECTS]) >> AWSLambda("h", module.handler) >> S3("iso-out")
+
+    with test(Pipeline("iso", [p])) as h:
+        module_file.write_text(HANDLER_SOURCE.format(version="v2, edited after the build"))
+        importlib.reload(module)
+        assert module.VERSION == "v2, edited after the build"  # the working tree has moved on
+
+        h.client("s3").put_object(Bucket="iso-in", Key="a.txt", Body=b"x")
+        warm = h.invoke("h", s3_event("iso-in", "a.txt", body=b"x"))
+
+        (triggered,) = h.invocations("h")[:1]
+        assert triggered.result["version"] == "v1"
+        assert warm.result["version"] == "v1"
+        archive_dir = str(h.function("h").directory)
+        assert triggered.result["runtime_file"].startswith(archive_dir)
+        assert triggered.result["function"] == "iso-h-local"
+        assert triggered.result["arn"].endswith(":function:iso-h-local:local")
+        # after the call, the developer's modules and environment are back
+        assert sys.modules["jaya_pulumi"] is jaya_pulumi
+        assert sys.modules["archived_handler_mod"] is module
+        assert "JAYA_FUNCTION" not in os.environ
+
+
+def test_fake_credentials_only_inside_the_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALKEY")
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    p = S3("cred-in", on=[S3.ALL_CREATED_OBJECTS]) >> AWSLambda("h", print) >> S3("cred-out")
+
+    with test(Pipeline("cred", [p])):
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+        assert "AWS_PROFILE" not in os.environ
+
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREALKEY"
+    assert os.environ["AWS_PROFILE"] == "production"
