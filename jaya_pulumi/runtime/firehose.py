@@ -35,6 +35,7 @@ from ._events import s3_objects
 from ._logging import handler_logger
 from .errors import (
     DeliveryError,
+    JayaRuntimeError,
     MapResultError,
     RecordTooLargeError,
     RuntimeConfigurationError,
@@ -108,7 +109,8 @@ def handler(
     :param batch_size: most records per ``PutRecordBatch`` call (capped at 500).
     :param s3_client: S3 client; defaults to ``boto3.client("s3")``.
     :param firehose_client: Firehose client; defaults to ``boto3.client("firehose")``.
-    :param sleep: sleeps between retries; :param clock: monotonic seconds (both injectable).
+    :param sleep: sleeps between retries (injectable, like ``clock``).
+    :param clock: monotonic clock in seconds.
     :param max_retry_seconds: how long a stream may accept nothing before DeliveryError.
     :param jitter: uniform random number in [0, 1) for full-jitter backoff.
     :param base_delay: first backoff ceiling in seconds; doubles per attempt up to ``max_delay``.
@@ -146,7 +148,10 @@ def handler(
     )
     buffers: dict[str, _Buffer] = {}
     limit = sender.limit
+    # locals, not globals, in the per-record loop
     dumps = json.dumps
+    max_record = MAX_RECORD_BYTES
+    max_call = MAX_BYTES_PER_CALL
     summary_objects: list[dict[str, Any]] = []
     total_lines = 0
     for obj in objects:
@@ -176,27 +181,37 @@ def handler(
                             records = output["result"]
                         except TypeError:
                             raise _bad_result(outputs, lineno, sender.where) from None
-                        if isinstance(records, str | bytes | Mapping):
+                        if type(records) is not list and isinstance(records, str | bytes | Mapping):
                             raise _bad_result(outputs, lineno, sender.where)
                         entries = buf.entries
-                        for record in records:
-                            kind = type(record)
-                            if kind is dict:
-                                data = (dumps(record) + "\n").encode()
-                            elif kind is bytes:
-                                data = record
-                            elif kind is str:
-                                data = (record if record[-1:] == "\n" else record + "\n").encode()
-                            else:
-                                data = _encode(record, lineno, sender.where)
-                            size = len(data)
-                            if size > MAX_RECORD_BYTES:
-                                raise _too_large(size, buf.name, lineno, sender.where)
-                            if len(entries) >= limit or buf.size + size > MAX_BYTES_PER_CALL:
-                                sender.make_room(buf, size, lineno)
-                                entries = buf.entries
-                            entries.append({"Data": data})
-                            buf.size += size
+                        try:
+                            for record in records:
+                                kind = type(record)
+                                if kind is dict:
+                                    data = (dumps(record) + "\n").encode()
+                                elif kind is bytes:
+                                    data = record
+                                elif kind is str:
+                                    data = (
+                                        record if record[-1:] == "\n" else record + "\n"
+                                    ).encode()
+                                else:
+                                    data = _encode(record, lineno, sender.where)
+                                size = len(data)
+                                if size > max_record:
+                                    raise _too_large(size, buf.name, lineno, sender.where)
+                                if len(entries) >= limit or buf.size + size > max_call:
+                                    sender.make_room(buf, size, lineno)
+                                    entries = buf.entries
+                                entries.append({"Data": data})
+                                buf.size += size
+                        except (TypeError, ValueError) as exc:
+                            if not isinstance(exc, JayaRuntimeError):
+                                exc.add_note(
+                                    f"jaya_pulumi: while encoding a record map_function returned "
+                                    f"for line {lineno} of {sender.where}"
+                                )
+                            raise
             finally:
                 close = getattr(reader, "close", None)
                 if close is not None:

@@ -372,3 +372,14 @@ def test_end_to_end_with_moto_s3_and_firehose(
             for item in s3.list_objects_v2(Bucket="landing", Prefix="orders/")["Contents"]
         )
         assert sorted(json.loads(x)["id"] for x in delivered.splitlines()) == list(range(1200))
+
+
+def test_a_record_json_cannot_encode_carries_the_line(s3_event: Event) -> None:
+    def with_a_set(line: bytes, bucket: str, key: str) -> list[dict[str, Any]]:
+        return [{"firehose_name": "orders", "result": [{"tags": {"a", "b"}}]}]
+
+    with pytest.raises(TypeError, match="not JSON serializable") as info:
+        run({("src", "k"): gzip_lines(["1"])}, s3_event("src", "k"), with_a_set)
+    assert "encoding a record map_function returned for line 1 of s3://src/k" in "".join(
+        info.value.__notes__
+    )
