@@ -1,26 +1,18 @@
 """This repository's Pulumi program: deploy the example pipelines the stack's config lists.
 
 ``pulumi up -s staging`` reads ``Pulumi.staging.yaml``: ``jaya-pulumi:pipelines`` names the
-example files; every ``Pipeline`` each file defines is built under its own component.
+example files; every ``Pipeline`` each file defines is built under its own component. A file that
+ends with the seed's ``deploy.deploy_pipeline(...)`` is read up to that call, never deployed twice.
 """
 
-import runpy
 from pathlib import Path
 
 import pulumi
 
 import jaya_pulumi
-from jaya_pulumi.errors import ConfigurationError
+from jaya_pulumi.cli._load import load_pipelines
 
 config = pulumi.Config()
-files = config.get_object("pipelines") or ["examples/three_node_pipe.py"]
-for file in files:
-    path = Path(__file__).parent / file
-    if not path.is_file():
-        raise ConfigurationError(f"jaya-pulumi:pipelines names {file!r}, which does not exist")
-    namespace = runpy.run_path(str(path), run_name=path.stem)
-    pipelines = [v for v in namespace.values() if isinstance(v, jaya_pulumi.Pipeline)]
-    if not pipelines:
-        raise ConfigurationError(f"{file} defines no Pipeline")
-    for pipeline in pipelines:
+for file in config.get_object("pipelines") or ["examples/three_node_pipe.py"]:
+    for pipeline in load_pipelines(Path(__file__).parent / file):
         jaya_pulumi.build(pipeline)

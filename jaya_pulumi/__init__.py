@@ -11,10 +11,14 @@ from typing import TYPE_CHECKING, Any
 from jaya_pulumi.dsl import (
     S3,
     AWSLambda,
+    ConfigSecret,
     CopyS3Lambda,
+    Firehose,
     HandlerRef,
+    MapS3ToFirehoseLambda,
     Pipeline,
     S3Event,
+    Table,
 )
 from jaya_pulumi.errors import (
     ConfigurationError,
@@ -29,14 +33,18 @@ if TYPE_CHECKING:
 __all__ = [
     "S3",
     "AWSLambda",
+    "ConfigSecret",
     "ConfigurationError",
     "CopyS3Lambda",
+    "Firehose",
     "HandlerRef",
     "JayaError",
+    "MapS3ToFirehoseLambda",
     "PackagingError",
     "Pipeline",
     "PipelineDefinitionError",
     "S3Event",
+    "Table",
     "build",
 ]
 

@@ -13,7 +13,7 @@ from jaya_pulumi.deploy import DeploySkipped, skipping_deploys
 from jaya_pulumi.dsl import Pipeline
 from jaya_pulumi.errors import JayaError, PipelineFileError
 
-__all__ = ["PIPELINE_MODULE", "load_pipeline"]
+__all__ = ["PIPELINE_MODULE", "load_pipeline", "load_pipelines"]
 
 PIPELINE_MODULE = "__jaya_pipeline__"
 """The ``__name__`` a pipeline file runs under (so its ``if __name__ == "__main__":`` block does not run)."""
@@ -33,18 +33,7 @@ def load_pipeline(path: str | Path, name: str | None = None) -> Pipeline:
     :raises PipelineFileError: the file is missing, fails to run, or holds no matching pipeline.
     """
     file = Path(path)
-    if not file.is_file():
-        raise PipelineFileError(f"Pipeline file {str(file)!r} does not exist.")
-    namespace = _run(file)
-    found: list[Pipeline] = []
-    for value in namespace.values():
-        if isinstance(value, Pipeline) and not any(value is p for p in found):
-            found.append(value)
-    if not found:
-        raise PipelineFileError(
-            f"{file} defines no Pipeline. Assign one at module level, e.g. "
-            "piper = Pipeline('my-pipe', [S3(...) >> CopyS3Lambda(...) >> S3(...)])."
-        )
+    found = load_pipelines(file)
     if name is not None:
         chosen = [p for p in found if p.name == name]
         if not chosen:
@@ -57,6 +46,27 @@ def load_pipeline(path: str | Path, name: str | None = None) -> Pipeline:
             f"{file} defines {len(found)} pipelines ({names}); choose one with --pipeline NAME."
         )
     return found[0]
+
+
+def load_pipelines(path: str | Path) -> list[Pipeline]:
+    """Run the Python file at ``path`` (as :func:`load_pipeline` does) and return every pipeline in it.
+
+    :raises PipelineFileError: the file is missing, fails to run, or defines no pipeline.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise PipelineFileError(f"Pipeline file {str(file)!r} does not exist.")
+    namespace = _run(file)
+    found: list[Pipeline] = []
+    for value in namespace.values():
+        if isinstance(value, Pipeline) and not any(value is p for p in found):
+            found.append(value)
+    if not found:
+        raise PipelineFileError(
+            f"{file} defines no Pipeline. Assign one at module level, e.g. "
+            "piper = Pipeline('my-pipe', [S3(...) >> CopyS3Lambda(...) >> S3(...)])."
+        )
+    return found
 
 
 def _run(file: Path) -> dict[str, Any]:

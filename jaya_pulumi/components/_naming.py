@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from jaya_pulumi.dsl import AWSLambda, BucketGroup, Node, Pipeline
+from jaya_pulumi.dsl import AWSLambda, BucketGroup, Firehose, Node, Pipeline, Table
 from jaya_pulumi.dsl._function import MAX_FUNCTION_NAME
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, validate_bucket_name
 from jaya_pulumi.errors import ConfigurationError, PipelineDefinitionError
@@ -17,10 +17,12 @@ from jaya_pulumi.errors import ConfigurationError, PipelineDefinitionError
 __all__ = [
     "bucket_component_name",
     "expand",
+    "firehose_component_name",
     "function_component_name",
     "nodes_by_component_name",
     "physical_bucket_name",
     "physical_function_name",
+    "table_component_name",
 ]
 
 
@@ -39,6 +41,16 @@ def function_component_name(pipeline: Pipeline, function: AWSLambda) -> str:
     return f"{pipeline.name}-{function.name}"
 
 
+def firehose_component_name(pipeline: Pipeline, firehose: Firehose) -> str:
+    """The logical name of a delivery stream's component: ``<pipeline>-<firehose name>``."""
+    return f"{pipeline.name}-{firehose.firehose_name.replace(STACK_PLACEHOLDER, 'stack')}"
+
+
+def table_component_name(pipeline: Pipeline, table: Table) -> str:
+    """The logical name of a table's component: ``<pipeline>-table-<schema.table>``."""
+    return f"{pipeline.name}-table-{table.key}"
+
+
 def nodes_by_component_name(pipeline: Pipeline) -> dict[str, tuple[Node, ...]]:
     """Map each component's logical name to the pipeline nodes it stands for.
 
@@ -50,12 +62,16 @@ def nodes_by_component_name(pipeline: Pipeline) -> dict[str, tuple[Node, ...]]:
         out[bucket_component_name(group)] = group.nodes
     for fn in pipeline.functions:
         out[function_component_name(pipeline, fn)] = (fn,)
+    for firehose in pipeline.firehoses:
+        out[firehose_component_name(pipeline, firehose)] = (firehose,)
+    for table in pipeline.tables:
+        out[table_component_name(pipeline, table)] = (table,)
     return out
 
 
-def physical_bucket_name(group: BucketGroup, stack: str) -> str:
+def physical_bucket_name(group: BucketGroup | str, stack: str) -> str:
     """The bucket's AWS name with ``{stack}`` expanded, checked against S3's rules again."""
-    name = expand(group.bucket_name, stack)
+    name = expand(group if isinstance(group, str) else group.bucket_name, stack)
     try:
         validate_bucket_name(name)
     except PipelineDefinitionError as exc:

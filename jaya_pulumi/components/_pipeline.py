@@ -19,13 +19,17 @@ import pulumi
 import pulumi_aws as aws
 
 from jaya_pulumi.components._bucket import Bucket, LambdaNotification
+from jaya_pulumi.components._firehose import FirehoseStream, RedshiftTable
 from jaya_pulumi.components._function import Function
 from jaya_pulumi.components._layer import requirements_layer
 from jaya_pulumi.components._naming import (
     bucket_component_name,
+    expand,
+    firehose_component_name,
     function_component_name,
     physical_bucket_name,
     physical_function_name,
+    table_component_name,
 )
 from jaya_pulumi.dsl import AWSLambda, BucketGroup, Pipeline
 from jaya_pulumi.errors import ConfigurationError
@@ -43,6 +47,7 @@ class _Plan:
     bucket_names: Mapping[int, str]
     function_names: Mapping[int, str]
     archives: Mapping[int, LambdaArchive]
+    holding_buckets: Mapping[int, str]
 
 
 class PipelineComponent(pulumi.ComponentResource):
@@ -54,6 +59,10 @@ class PipelineComponent(pulumi.ComponentResource):
     """Bucket components by bucket name as written (``{stack}`` unexpanded)."""
     functions: dict[str, Function]
     """Function components by node name."""
+    firehoses: dict[str, FirehoseStream]
+    """Delivery stream components by ``firehose_name`` as written."""
+    tables: dict[str, RedshiftTable]
+    """Table components by ``schema.table``."""
     outputs: pulumi.Output[dict[str, Any]]
     """Physical names and ARNs: ``{"buckets": {...}, "functions": {...}}``."""
 
@@ -66,6 +75,8 @@ class PipelineComponent(pulumi.ComponentResource):
         self._accounts: dict[str | None, pulumi.Output[str]] = {}
         self.buckets = {}
         self.functions = {}
+        self.firehoses = {}
+        self.tables = {}
         groups = {id(n): g for g in pipeline.buckets for n in g.nodes}
 
         for group in pipeline.buckets:
@@ -73,6 +84,27 @@ class PipelineComponent(pulumi.ComponentResource):
                 bucket_component_name(group),
                 plan.bucket_names[id(group)],
                 opts=self._opts(group.region_name, plan),
+            )
+
+        for table in pipeline.tables:
+            self.tables[table.key] = RedshiftTable(
+                table_component_name(pipeline, table),
+                table,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        for firehose in pipeline.firehoses:
+            table = pipeline.table_of(firehose)
+            self.firehoses[firehose.firehose_name] = FirehoseStream(
+                firehose_component_name(pipeline, firehose),
+                node=firehose,
+                stream_name=expand(firehose.firehose_name, plan.stack),
+                role_name=expand(firehose.role_name, plan.stack),
+                holding_bucket=plan.holding_buckets[id(firehose)],
+                account_id=self._account(firehose.region_name, plan),
+                table=self.tables[table.key],
+                data_table_name=table.key,
+                columns=firehose.columns or table.column_names,
+                opts=self._opts(firehose.region_name, plan),
             )
 
         permissions: dict[str, list[pulumi.Resource]] = {}
@@ -105,6 +137,11 @@ class PipelineComponent(pulumi.ComponentResource):
 
         self.outputs = pulumi.Output.from_input(
             {
+                "firehoses": {
+                    key: {"name": f.name, "arn": f.arn, "holding_bucket": f.holding.name}
+                    for key, f in self.firehoses.items()
+                },
+                "tables": {key: t.qualified_name for key, t in self.tables.items()},
                 "buckets": {key: {"name": b.name, "arn": b.arn} for key, b in self.buckets.items()},
                 "functions": {
                     key: {
@@ -171,6 +208,18 @@ class PipelineComponent(pulumi.ComponentResource):
                 )
             )
             destinations.append({"type": "s3", "bucket": bucket.name, "prefix": dest.prefix})
+        for firehose in pipeline.firehoses_of(fn):
+            stream = self.firehoses[firehose.firehose_name]
+            statements.append(
+                _statement(
+                    f"SendTo{_sid(firehose.firehose_name, '')}",
+                    "firehose:PutRecordBatch",
+                    stream.arn,
+                )
+            )
+            destinations.append(
+                {"type": "firehose", "name": firehose.firehose_name, "stream": stream.name}
+            )
         environment: dict[str, pulumi.Input[str]] = {
             **fn.environment,
             "JAYA_PIPELINE": pipeline.name,
@@ -228,15 +277,20 @@ def _plan(pipeline: Pipeline) -> _Plan:
                 f"`pulumi up -s {fn.alias}`, or pass alias={stack!r} (or None) to deploy here."
             )
     bucket_names = {id(g): physical_bucket_name(g, stack) for g in pipeline.buckets}
+    holding_buckets = {
+        id(f): physical_bucket_name(f.holding_bucket, stack) for f in pipeline.firehoses
+    }
     seen: dict[str, str] = {}
-    for group in pipeline.buckets:
-        name = bucket_names[id(group)]
+    written = [(bucket_names[id(g)], g.bucket_name) for g in pipeline.buckets]
+    written += [(holding_buckets[id(f)], f.holding_bucket) for f in pipeline.firehoses]
+    for name, as_written in written:
         if name in seen:
             raise ConfigurationError(
-                f"Buckets {seen[name]!r} and {group.bucket_name!r} are both {name!r} on stack "
-                f"{stack!r}; give them distinct names."
+                f"Buckets {seen[name]!r} and {as_written!r} are both {name!r} on stack "
+                f"{stack!r}; give them distinct names (every Firehose needs its own holding "
+                "bucket)."
             )
-        seen[name] = group.bucket_name
+        seen[name] = as_written
     function_names = {id(f): physical_function_name(pipeline, f, stack) for f in pipeline.functions}
     archives = {id(f): package_function(f) for f in pipeline.functions}
     for group in pipeline.buckets:
@@ -249,7 +303,7 @@ def _plan(pipeline: Pipeline) -> _Plan:
                     f"is in {fn_region!r} on stack {stack!r}; S3 only invokes functions in the "
                     "bucket's region. Set the same region_name on both."
                 )
-    return _Plan(stack, default_region, bucket_names, function_names, archives)
+    return _Plan(stack, default_region, bucket_names, function_names, archives, holding_buckets)
 
 
 def _statement(sid: str, action: str, resource: pulumi.Input[str]) -> dict[str, Any]:

@@ -79,6 +79,8 @@ class AWSLambda(Node):
     """
 
     kind: ClassVar[str] = "AWSLambda"
+    auto_named: bool = False
+    """True when the pipeline numbers the name (``copy-s3``, ``copy-s3-2``, ...)."""
 
     def __init__(
         self,
@@ -103,6 +105,8 @@ class AWSLambda(Node):
             )
         self.name: str = name
         """The node's name, unique within a pipeline."""
+        self.base_name: str = name
+        """The name as given; an auto-named node's ``name`` is this, numbered per pipeline."""
         self.handler: HandlerRef | Callable[..., Any] = _check_handler(name, handler)
         """What Lambda calls: a callable or a :class:`HandlerRef`."""
         self.region_name: str | None = check_region(region_name)
@@ -198,8 +202,7 @@ class CopyS3Lambda(AWSLambda):
                 "buckets it is joined to. Pass {} and set credentials for the deployment with "
                 "`pulumi config` or your AWS profile instead."
             )
-        self.auto_named: bool = name is None
-        """True when the pipeline picks the name (``copy-s3``, ``copy-s3-2``, ...)."""
+        self.auto_named = name is None
         super().__init__(
             name or "copy-s3",
             HandlerRef("jaya_pulumi.runtime.copy:handler"),

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from jaya_pulumi.dsl._firehose import Firehose, MapS3ToFirehoseLambda, Table
 from jaya_pulumi.dsl._function import AWSLambda, CopyS3Lambda
 from jaya_pulumi.dsl._graph import Chain, Edge, Node, check_edge
 from jaya_pulumi.dsl._s3 import S3, S3Event, _prefixes_overlap
@@ -89,6 +90,7 @@ class Pipeline:
         self.buckets: tuple[BucketGroup, ...] = self._group_buckets()
         """One entry per physical bucket, with the S3 nodes and triggers that share it."""
         self._check_sources_and_sinks()
+        self._check_firehoses()
         self._check_recursion()
 
     # -- queries ---------------------------------------------------------------------------
@@ -121,6 +123,25 @@ class Pipeline:
         """The S3 nodes ``function`` writes to, in edge order."""
         return [n for n in self.successors(function) if isinstance(n, S3)]
 
+    @property
+    def firehoses(self) -> tuple[Firehose, ...]:
+        """Every delivery stream node, in order of appearance."""
+        return tuple(n for n in self.nodes if isinstance(n, Firehose))
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table node, in order of appearance."""
+        return tuple(n for n in self.nodes if isinstance(n, Table))
+
+    def firehoses_of(self, function: AWSLambda) -> list[Firehose]:
+        """The delivery streams ``function`` sends records to, in edge order."""
+        return [n for n in self.successors(function) if isinstance(n, Firehose)]
+
+    def table_of(self, firehose: Firehose) -> Table:
+        """The table a delivery stream loads."""
+        (table,) = [n for n in self.successors(firehose) if isinstance(n, Table)]
+        return table
+
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
 
@@ -137,9 +158,9 @@ class Pipeline:
 
     def _name_functions(self) -> None:
         taken: dict[str, AWSLambda] = {}
-        auto: list[CopyS3Lambda] = []
+        auto: list[AWSLambda] = []
         for fn in self.functions:
-            if isinstance(fn, CopyS3Lambda) and fn.auto_named:
+            if fn.auto_named:
                 auto.append(fn)
                 continue
             if fn.name in taken:
@@ -149,12 +170,12 @@ class Pipeline:
                     "rename one (or reuse the same node object to mean the same function)."
                 )
             taken[fn.name] = fn
-        for i, fn in enumerate(auto):
-            base = fn.name if i == 0 else f"{fn.name}-{i + 1}"
-            candidate, n = base, i + 1
+        for fn in auto:
+            base = fn.base_name
+            candidate, n = base, 1
             while candidate in taken:
                 n += 1
-                candidate = f"copy-s3-{n}"
+                candidate = f"{base}-{n}"
             fn.name = candidate
             taken[candidate] = fn
 
@@ -243,6 +264,60 @@ class Pipeline:
                 raise PipelineDefinitionError(
                     f"{node.label} copies objects but has no destination; join it to a "
                     f"bucket: {node.label} >> S3('my-destination-bucket')."
+                )
+
+    def _check_firehoses(self) -> None:
+        for fn in self.functions:
+            if isinstance(fn, MapS3ToFirehoseLambda) and not self.firehoses_of(fn):
+                raise PipelineDefinitionError(
+                    f"{fn.label} maps objects to Firehose but feeds no delivery stream; join it to "
+                    f"one: {fn.label} >> Firehose('my-firehose', ...) >> Table(...)."
+                )
+        names: dict[str, Firehose] = {}
+        buckets = {g.bucket_name for g in self.buckets}
+        for fh in self.firehoses:
+            if fh.firehose_name in names:
+                raise PipelineDefinitionError(
+                    f"Two Firehose nodes are named {fh.firehose_name!r}; a stream name is unique in an "
+                    "account and region. Reuse the same node object or rename one."
+                )
+            names[fh.firehose_name] = fh
+            if fh.holding_bucket in buckets:
+                raise PipelineDefinitionError(
+                    f"The holding bucket {fh.holding_bucket!r} of {fh.label} is also an S3 node of the "
+                    "pipeline; Firehose needs a bucket of its own to stage records. Name another one."
+                )
+            tables = [n for n in self.successors(fh) if isinstance(n, Table)]
+            if len(tables) != 1:
+                found = ", ".join(t.label for t in tables) or "none"
+                raise PipelineDefinitionError(
+                    f"{fh.label} must feed exactly one Table (it loads it with COPY); it feeds {found}. "
+                    f"Write {fh.label} >> Table(db_conf, {fh.table_name!r}, ...)."
+                )
+            table = tables[0]
+            if fh.table_name not in (table.table_name, table.key):
+                raise PipelineDefinitionError(
+                    f"{fh.label} loads table_name={fh.table_name!r} but feeds {table.label}; COPY would "
+                    f"load the wrong table. Make them the same: table_name={table.table_name!r}."
+                )
+            if fh.columns is not None:
+                missing = [c for c in fh.columns if c not in table.column_names]
+                if missing:
+                    raise PipelineDefinitionError(
+                        f"{fh.label} copies column(s) {', '.join(map(repr, missing))} that {table.label} "
+                        f"lacks (it has {', '.join(table.column_names)}). Add them to the Table or drop "
+                        "them from columns=."
+                    )
+            conf = table.db_conf
+            if "db-name" in conf and conf["db-name"] != fh.database_name:
+                raise PipelineDefinitionError(
+                    f"{fh.label} loads database {fh.database_name!r} but {table.label} lives in "
+                    f"{conf['db-name']!r}; give both the same database."
+                )
+            if "db-server" in conf and str(conf["db-server"]).partition(":")[0] != fh.host:
+                raise PipelineDefinitionError(
+                    f"{fh.label} connects to {fh.host!r} but {table.label} lives on "
+                    f"{conf['db-server']!r}; give both the same server."
                 )
 
     def _check_recursion(self) -> None:

@@ -56,6 +56,7 @@ class JayaMocks(pulumi.runtime.Mocks):
             "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": self._firehose,
             "command:local:Command": self._command,
             "pulumi:providers:aws": self._provider,
+            "pulumi-python:dynamic:Resource": self._dynamic,
         }
 
     # -- pulumi.runtime.Mocks -------------------------------------------------------------
@@ -190,6 +191,16 @@ class JayaMocks(pulumi.runtime.Mocks):
         name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
         arn = self._arn("firehose", region, f"deliverystream/{name}")
         return arn, {**args.inputs, "name": name, "arn": arn, "versionId": "1"}
+
+    def _dynamic(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        state = dict(args.inputs)
+        if "tableName" in state:  # jaya's Redshift table: its id is schema.table
+            schema = state.get("schema")
+            state["qualifiedName"] = (
+                f"{schema}.{state['tableName']}" if schema else state["tableName"]
+            )
+            return str(state["qualifiedName"]), state
+        return f"{args.name}-id", state
 
     def _command(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
         return f"{args.name}-id", {

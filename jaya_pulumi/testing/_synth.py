@@ -80,7 +80,7 @@ class _Monitor(_pulumi_mocks.MockMonitor):
                 name=request.name,
                 urn=response.urn,
                 id=registration.id if registration and request.custom else None,
-                inputs=dict(inputs),
+                inputs=_unwrap_secrets(dict(inputs)),
                 state=dict(registration.state) if registration else {},
                 parent=request.parent or None,
                 depends_on=list(request.dependencies),
@@ -89,6 +89,17 @@ class _Monitor(_pulumi_mocks.MockMonitor):
             )
         )
         return response
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    """Replace each secret wrapper with the value it holds (tests assert on plain values)."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG) == _SECRET_VALUE:
+            return _unwrap_secrets(value.get("value"))
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
 
 
 def _has_secret(value: Any) -> bool:

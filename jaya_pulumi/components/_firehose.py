@@ -1,0 +1,232 @@
+"""``jaya:aws:Firehose`` and ``jaya:redshift:Table``: a delivery stream that loads a Redshift table.
+
+The stream stages records in its own holding bucket (the same secure defaults as every bucket),
+logs delivery errors to its own log group, and runs ``COPY`` with a role that may touch only that
+bucket (and prefix) and that log group. The table is a dynamic resource that creates, migrates and
+drops it; the stream is created after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+import pulumi
+import pulumi_aws as aws
+
+from jaya_pulumi.components._bucket import Bucket
+from jaya_pulumi.dsl import ConfigSecret, Firehose, Table
+from jaya_pulumi.redshift.connection import ConnectionSettings
+from jaya_pulumi.redshift.provider import TableResource
+
+__all__ = ["FirehoseStream", "RedshiftTable", "error_prefix", "secret_input"]
+
+
+def error_prefix(prefix: str) -> str:
+    """Where Firehose puts records COPY rejected: ``<prefix>/errors/`` in the holding bucket."""
+    return f"{prefix.rstrip('/')}/errors/" if prefix else "errors/"
+
+
+def secret_input(value: object) -> pulumi.Output[str]:
+    """A password given as a string, a ``pulumi.Output`` or a :class:`ConfigSecret`, as a secret."""
+    if isinstance(value, ConfigSecret):
+        namespace, _, key = value.key.rpartition(":")
+        return pulumi.Config(namespace or None).require_secret(key)
+    return pulumi.Output.secret(cast("pulumi.Input[str]", value))
+
+
+class RedshiftTable(pulumi.ComponentResource):
+    """A table created, migrated and (when empty or allowed) dropped by jaya's table provider."""
+
+    resource: TableResource
+    """The dynamic resource that owns the table."""
+    qualified_name: pulumi.Output[str]
+    """``schema.table`` as created."""
+
+    def __init__(self, name: str, node: Table, opts: pulumi.ResourceOptions | None = None) -> None:
+        """Declare ``node``'s table in the database its ``db_conf`` names.
+
+        :param name: the component's logical name.
+        :param node: the table node.
+        :param opts: resource options.
+        """
+        from jaya_pulumi.redshift.provider import TableResource
+
+        super().__init__("jaya:redshift:Table", name, None, opts)
+        conf = node.db_conf
+        if "url" in conf:
+            settings = ConnectionSettings.from_url(str(conf["url"]))
+            password: object = conf.get("db-passwd", settings.password)
+        else:
+            settings = ConnectionSettings.from_db_conf({**conf, "db-passwd": ""})
+            password = conf["db-passwd"]
+        self.resource = TableResource(
+            name,
+            node.spec,
+            host=settings.host,
+            port=settings.port,
+            database=settings.database,
+            user=settings.user,
+            password=secret_input(password),
+            dialect=settings.dialect,
+            sslmode=settings.sslmode,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.qualified_name = self.resource.qualified_name
+        self.register_outputs({"qualified_name": self.qualified_name})
+
+
+class FirehoseStream(pulumi.ComponentResource):
+    """A Firehose delivery stream with a Redshift destination, its holding bucket, role and logs."""
+
+    stream: aws.kinesis.FirehoseDeliveryStream
+    """The delivery stream."""
+    holding: Bucket
+    """The intermediate bucket Firehose stages records in."""
+    role: aws.iam.Role
+    """The delivery role (the holding bucket and the log group only)."""
+    log_group: aws.cloudwatch.LogGroup
+    """``/aws/kinesisfirehose/<stream>``: delivery errors."""
+    arn: pulumi.Output[str]
+    """The stream's ARN."""
+    name: pulumi.Output[str]
+    """The stream's physical name."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        node: Firehose,
+        stream_name: str,
+        role_name: str,
+        holding_bucket: str,
+        account_id: pulumi.Input[str],
+        table: RedshiftTable,
+        data_table_name: str,
+        columns: Sequence[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Create the stream ``stream_name`` loading ``data_table_name`` through ``table``.
+
+        :param name: the component's logical name.
+        :param node: the Firehose node (buffering, prefix, copy options, database).
+        :param stream_name: the stream's physical name.
+        :param role_name: the delivery role's physical name.
+        :param holding_bucket: the holding bucket's physical name.
+        :param account_id: the account (the role trusts Firehose for this account only).
+        :param table: the table component; the stream is created after it.
+        :param data_table_name: ``schema.table`` COPY loads.
+        :param columns: the column list COPY loads.
+        :param opts: resource options.
+        """
+        super().__init__("jaya:aws:Firehose", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.holding = Bucket(f"{name}-holding", holding_bucket, opts=child)
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/kinesisfirehose/{stream_name}",
+            retention_in_days=14,
+            opts=child,
+        )
+        log_stream = aws.cloudwatch.LogStream(
+            f"{name}-redshift-delivery",
+            log_group_name=self.log_group.name,
+            name="RedshiftDelivery",
+            opts=child,
+        )
+        s3_log_stream = aws.cloudwatch.LogStream(
+            f"{name}-s3-delivery", log_group_name=self.log_group.name, name="S3Delivery", opts=child
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=role_name,
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "firehose.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"sts:ExternalId": account_id}},
+                        }
+                    ],
+                }
+            ),
+            description=f"Delivery role of Firehose stream {stream_name} (jaya_pulumi)",
+            opts=child,
+        )
+        bucket_arn = self.holding.arn
+        objects = pulumi.Output.concat(bucket_arn, "/", node.prefix, "*")
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "HoldingBucket",
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:GetBucketLocation",
+                                "s3:ListBucket",
+                                "s3:ListBucketMultipartUploads",
+                            ],
+                            "Resource": [bucket_arn],
+                        },
+                        {
+                            "Sid": "HoldingObjects",
+                            "Effect": "Allow",
+                            "Action": ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                            "Resource": [objects],
+                        },
+                        {
+                            "Sid": "DeliveryLogs",
+                            "Effect": "Allow",
+                            "Action": ["logs:PutLogEvents"],
+                            "Resource": [pulumi.Output.concat(self.log_group.arn, ":*")],
+                        },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        k = aws.kinesis
+        self.stream = k.FirehoseDeliveryStream(
+            name,
+            name=stream_name,
+            destination="redshift",
+            redshift_configuration=k.FirehoseDeliveryStreamRedshiftConfigurationArgs(
+                role_arn=self.role.arn,
+                cluster_jdbcurl=f"jdbc:redshift://{node.host}:{node.port}/{node.database_name}",
+                username=node.user_name,
+                password=secret_input(node.user_password),
+                data_table_name=data_table_name,
+                data_table_columns=",".join(columns),
+                copy_options=node.copy_options,
+                cloudwatch_logging_options=k.FirehoseDeliveryStreamRedshiftConfigurationCloudwatchLoggingOptionsArgs(
+                    enabled=True,
+                    log_group_name=self.log_group.name,
+                    log_stream_name=log_stream.name,
+                ),
+                s3_configuration=k.FirehoseDeliveryStreamRedshiftConfigurationS3ConfigurationArgs(
+                    role_arn=self.role.arn,
+                    bucket_arn=bucket_arn,
+                    prefix=node.prefix or None,
+                    error_output_prefix=error_prefix(node.prefix),
+                    buffering_interval=node.buffering_interval_seconds,
+                    buffering_size=node.buffering_size_mb,
+                    compression_format="GZIP" if node.gzip else "UNCOMPRESSED",
+                    cloudwatch_logging_options=k.FirehoseDeliveryStreamRedshiftConfigurationS3ConfigurationCloudwatchLoggingOptionsArgs(
+                        enabled=True,
+                        log_group_name=self.log_group.name,
+                        log_stream_name=s3_log_stream.name,
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[table.resource, policy]),
+        )
+        self.arn = self.stream.arn
+        self.name = self.stream.name
+        self.register_outputs({"name": self.name, "arn": self.arn, "role_arn": self.role.arn})

@@ -1,0 +1,384 @@
+"""Nodes of the seed's Redshift pipeline: ``MapS3ToFirehoseLambda``, ``Firehose`` and ``Table``.
+
+``source_s3 >> mapper >> a_firehose >> a_table``: the mapper streams each new object line by line
+through the user's ``map_function`` and sends the records to delivery streams; each stream buffers
+them into its holding bucket and loads them into its table with ``COPY``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jaya_pulumi.dsl._function import AWSLambda, HandlerRef
+from jaya_pulumi.dsl._graph import Node
+from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
+from jaya_pulumi.errors import PipelineDefinitionError
+
+if TYPE_CHECKING:
+    from jaya_pulumi.redshift.spec import TableSpec
+
+__all__ = ["DEFAULT_COPY_OPTIONS", "ConfigSecret", "Firehose", "MapS3ToFirehoseLambda", "Table"]
+
+DEFAULT_COPY_OPTIONS = "JSON 'auto' GZIP"
+"""COPY options Firehose passes to Redshift by default: JSON records matched to columns by name."""
+MAX_BATCH = 500
+"""``PutRecordBatch`` takes at most this many records per call."""
+
+_STREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ConfigSecret:
+    """A secret read from the stack's config at deploy time (``pulumi config set --secret KEY``).
+
+    :param key: the config key, ``"name"`` in the project's namespace or ``"namespace:name"``.
+    """
+
+    key: str
+    """The config key."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key or self.key.count(":") > 1:
+            raise PipelineDefinitionError(
+                f"ConfigSecret({self.key!r}) needs a config key such as 'dbPassword' or "
+                "'myproject:dbPassword'."
+            )
+
+
+def _check_secret(value: object, what: str) -> object:
+    """Accept a string, a ``ConfigSecret`` or a ``pulumi.Output`` (anything with ``apply``)."""
+    if isinstance(value, (str, ConfigSecret)) or hasattr(value, "apply"):
+        if isinstance(value, str) and not value:
+            raise PipelineDefinitionError(f"The {what} is empty.")
+        return value
+    raise PipelineDefinitionError(
+        f"The {what} must be a string, a pulumi.Output or ConfigSecret('key') (read with "
+        f"`pulumi config set --secret key ...`), got {type(value).__name__}."
+    )
+
+
+class MapS3ToFirehoseLambda(AWSLambda):
+    """Streams each new S3 object through ``map_function`` and sends the records to Firehose.
+
+    :param open_function: opens the object's streaming body for line-by-line reading
+        (``gzip.open`` by default; ``lambda body: body`` for plain text).
+    :param map_function: ``map_function(line, bucket, key)`` returns a list of
+        ``{"firehose_name": name, "result": [record, ...]}``; ``name`` is a downstream
+        ``Firehose``'s ``firehose_name``.
+    :param batch_size: records per ``PutRecordBatch`` call, at most 500.
+    :param memory: memory in MB.
+    :param timeout: timeout in seconds.
+    :param region_name: the function's region; ``None`` means the stack's.
+    :param alias: must equal the stack name when given.
+    :param name: the node's name (default ``map-to-firehose``, numbered when there are several).
+    """
+
+    def __init__(
+        self,
+        open_function: Callable[[Any], Any] = gzip.open,
+        map_function: Callable[[Any, str, str], Any] | None = None,
+        batch_size: int = 499,
+        memory: int = 1536,
+        timeout: int = 300,
+        region_name: str | None = None,
+        alias: str | None = None,
+        *,
+        name: str | None = None,
+        **settings: Any,
+    ) -> None:
+        if map_function is None or not callable(map_function):
+            raise PipelineDefinitionError(
+                "MapS3ToFirehoseLambda needs map_function=f where f(line, bucket, key) returns "
+                "[{'firehose_name': ..., 'result': [records]}]."
+            )
+        if not callable(open_function):
+            raise PipelineDefinitionError(
+                f"open_function of MapS3ToFirehoseLambda must be callable (e.g. gzip.open), "
+                f"got {open_function!r}."
+            )
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int)
+            or not 1 <= batch_size <= MAX_BATCH
+        ):
+            raise PipelineDefinitionError(
+                f"batch_size={batch_size!r} of MapS3ToFirehoseLambda is out of range: Firehose's "
+                f"PutRecordBatch takes 1 to {MAX_BATCH} records per call."
+            )
+        self.auto_named = name is None
+        self.map_function: Callable[[Any, str, str], Any] = map_function
+        """The user's mapper."""
+        self.open_function: Callable[[Any], Any] = open_function
+        """How the object's body is opened."""
+        self.batch_size: int = batch_size
+        """Records per ``PutRecordBatch`` call."""
+        super().__init__(
+            name or "map-to-firehose",
+            HandlerRef(
+                "jaya_pulumi.runtime.firehose:handler",
+                {
+                    "open_function": open_function,
+                    "map_function": map_function,
+                    "batch_size": batch_size,
+                },
+            ),
+            region_name,
+            memory=memory,
+            timeout=timeout,
+            alias=alias,
+            description=settings.pop("description", "Maps S3 objects to Firehose (jaya_pulumi)"),
+            **settings,
+        )
+
+
+class Firehose(Node):
+    """A Kinesis Data Firehose delivery stream that loads a Redshift table with ``COPY``.
+
+    Arguments follow the seed: ``Firehose(firehose_name, database_name, user_name, user_password,
+    server_address, table_name, holding_bucket, role_name, prefix=..., buffering_interval_seconds=...)``.
+
+    :param firehose_name: the stream's name (``{stack}`` expands); mappers route records by it.
+    :param database_name: the Redshift database.
+    :param user_name: the database user Firehose runs ``COPY`` as.
+    :param user_password: that user's password: a string, a ``pulumi.Output`` or
+        ``ConfigSecret("key")``; always stored as a Pulumi secret.
+    :param server_address: the cluster endpoint, ``host`` or ``host:port``.
+    :param table_name: the table it loads; must be the ``Table`` it feeds.
+    :param holding_bucket: the intermediate bucket Firehose stages records in.
+    :param role_name: the name of the delivery role jaya_pulumi creates (least privilege).
+    :param prefix: key prefix in the holding bucket.
+    :param buffering_interval_seconds: flush at least this often, 0 to 900.
+    :param buffering_size_mb: flush when this much is buffered, 1 to 128.
+    :param copy_options: ``COPY`` options; GZIP in them turns on GZIP staging.
+    :param columns: columns COPY loads (default: all of the table's).
+    :param region_name: the stream's region; ``None`` means the stack's.
+    """
+
+    kind: ClassVar[str] = "Firehose"
+
+    def __init__(
+        self,
+        firehose_name: str,
+        database_name: str,
+        user_name: str,
+        user_password: object,
+        server_address: str,
+        table_name: str,
+        holding_bucket: str,
+        role_name: str,
+        prefix: str | None = None,
+        buffering_interval_seconds: int = 300,
+        buffering_size_mb: int = 5,
+        copy_options: str = DEFAULT_COPY_OPTIONS,
+        *,
+        columns: Sequence[str] | None = None,
+        region_name: str | None = None,
+    ) -> None:
+        if not isinstance(firehose_name, str) or not _STREAM_NAME.match(
+            firehose_name.replace(STACK_PLACEHOLDER, "x")
+        ):
+            raise PipelineDefinitionError(
+                f"Firehose name {firehose_name!r} must be 1 to 64 letters, digits, '.', '_' or '-'."
+            )
+        self.firehose_name: str = firehose_name
+        """The stream's name as written (mappers route records by it)."""
+        for what, value in (
+            ("database_name", database_name),
+            ("user_name", user_name),
+            ("table_name", table_name),
+        ):
+            if not isinstance(value, str) or not value:
+                raise PipelineDefinitionError(
+                    f"{what} of Firehose({firehose_name!r}) must be a non-empty string."
+                )
+        self.database_name: str = database_name
+        """The Redshift database."""
+        self.user_name: str = user_name
+        """The database user COPY runs as."""
+        self.user_password: object = _check_secret(
+            user_password, f"user_password of Firehose({firehose_name!r})"
+        )
+        """The password: a string, a ``pulumi.Output`` or a :class:`ConfigSecret`."""
+        if not isinstance(server_address, str) or not server_address or "/" in server_address:
+            raise PipelineDefinitionError(
+                f"server_address of Firehose({firehose_name!r}) must be the cluster endpoint, "
+                f"host or host:port, got {server_address!r}."
+            )
+        host, _, port = server_address.partition(":")
+        if port and not port.isdigit():
+            raise PipelineDefinitionError(
+                f"server_address {server_address!r} of Firehose({firehose_name!r}) has a "
+                "non-numeric port."
+            )
+        self.host: str = host
+        """The cluster host."""
+        self.port: int = int(port) if port else 5439
+        """The cluster port."""
+        self.table_name: str = table_name
+        """The table it loads."""
+        validate_bucket_name(holding_bucket, what=f"holding bucket of Firehose({firehose_name!r})")
+        self.holding_bucket: str = holding_bucket
+        """The intermediate bucket's name."""
+        if not isinstance(role_name, str) or not _ROLE_NAME.match(
+            role_name.replace(STACK_PLACEHOLDER, "x")
+        ):
+            raise PipelineDefinitionError(
+                f"role_name {role_name!r} of Firehose({firehose_name!r}) must be 1 to 64 letters, "
+                "digits or +=,.@_- (an IAM role name; jaya_pulumi creates the role)."
+            )
+        self.role_name: str = role_name
+        """The delivery role's name."""
+        self.prefix: str = prefix or ""
+        """Key prefix in the holding bucket."""
+        if self.prefix.startswith("/"):
+            raise PipelineDefinitionError(
+                f"prefix {prefix!r} of Firehose({firehose_name!r}) must not start with '/'."
+            )
+        if (
+            isinstance(buffering_interval_seconds, bool)
+            or not isinstance(buffering_interval_seconds, int)
+            or not 0 <= buffering_interval_seconds <= 900
+        ):
+            raise PipelineDefinitionError(
+                f"buffering_interval_seconds={buffering_interval_seconds!r} of Firehose({firehose_name!r}) "
+                "must be 0 to 900."
+            )
+        self.buffering_interval_seconds: int = buffering_interval_seconds
+        """Flush at least this often."""
+        if (
+            isinstance(buffering_size_mb, bool)
+            or not isinstance(buffering_size_mb, int)
+            or not 1 <= buffering_size_mb <= 128
+        ):
+            raise PipelineDefinitionError(
+                f"buffering_size_mb={buffering_size_mb!r} of Firehose({firehose_name!r}) must be 1 to 128."
+            )
+        self.buffering_size_mb: int = buffering_size_mb
+        """Flush when this much is buffered."""
+        if not isinstance(copy_options, str):
+            raise PipelineDefinitionError(
+                f"copy_options of Firehose({firehose_name!r}) must be a string."
+            )
+        self.copy_options: str = copy_options
+        """COPY options."""
+        self.columns: tuple[str, ...] | None = tuple(columns) if columns is not None else None
+        """Columns COPY loads, or ``None`` for all of the table's."""
+        self.region_name: str | None = check_region(region_name)
+        """The stream's region, or ``None`` for the stack's."""
+
+    @property
+    def key(self) -> str:
+        """The stream's name."""
+        return self.firehose_name
+
+    @property
+    def gzip(self) -> bool:
+        """True when the staged objects are gzip-compressed (``GZIP`` in the COPY options)."""
+        return "GZIP" in self.copy_options.upper().split()
+
+
+class Table(Node):
+    """A Redshift table described with SQLAlchemy columns; created and migrated on deploy.
+
+    :param db_conf: connection settings: the seed's ``{'db-name', 'db-user', 'db-passwd',
+        'db-server'}`` or ``{'url': 'postgresql://...'}``; ``db-passwd`` may be a string,
+        a ``pulumi.Output`` or ``ConfigSecret("key")``.
+    :param table_name: the table's name.
+    :param columns: ``sqlalchemy.Column`` objects.
+    :param schema: the schema (created when missing); ``None`` for the default.
+    :param redshift_diststyle: ``EVEN``, ``KEY``, ``ALL`` or ``AUTO``.
+    :param redshift_distkey: the distribution key column.
+    :param redshift_sortkey: sort key column(s).
+    :param allow_replace: let a destructive change drop and re-create the table.
+    :param drop_on_delete: drop the table on ``pulumi destroy`` even when it holds rows.
+    """
+
+    kind: ClassVar[str] = "Table"
+
+    def __init__(
+        self,
+        db_conf: Mapping[str, Any],
+        table_name: str,
+        *columns: Any,
+        schema: str | None = None,
+        redshift_diststyle: str | None = None,
+        redshift_distkey: str | None = None,
+        redshift_sortkey: str | Sequence[str] | None = None,
+        allow_replace: bool = False,
+        drop_on_delete: bool = False,
+        **options: Any,
+    ) -> None:
+        from jaya_pulumi.redshift.spec import table_spec
+
+        if not isinstance(db_conf, Mapping):
+            raise PipelineDefinitionError(
+                f"Table({table_name!r}) needs db_conf as a dict: {{'db-name', 'db-user', 'db-passwd', "
+                "'db-server'}} or {'url': 'postgresql://...'}."
+            )
+        if "url" not in db_conf:
+            missing = [
+                k for k in ("db-name", "db-user", "db-passwd", "db-server") if k not in db_conf
+            ]
+            if missing:
+                raise PipelineDefinitionError(
+                    f"db_conf of Table({table_name!r}) lacks {', '.join(map(repr, missing))}; give "
+                    "'db-name', 'db-user', 'db-passwd' and 'db-server' (host or host:port), or 'url'."
+                )
+            _check_secret(db_conf["db-passwd"], f"db-passwd of Table({table_name!r})")
+        if not columns:
+            raise PipelineDefinitionError(
+                f"Table({table_name!r}) has no columns; pass sqlalchemy.Column('name', sa.String), ..."
+            )
+        self.db_conf: dict[str, Any] = dict(db_conf)
+        """Connection settings."""
+        self.spec: TableSpec = table_spec(
+            table_name,
+            columns,
+            schema=schema,
+            redshift_diststyle=redshift_diststyle,
+            redshift_distkey=redshift_distkey,
+            redshift_sortkey=redshift_sortkey,
+            allow_replace=allow_replace,
+            drop_on_delete=drop_on_delete,
+            **options,
+        )
+        """The table as plain data (columns, keys, layout)."""
+
+    @property
+    def table_name(self) -> str:
+        """The table's name."""
+        return self.spec.name
+
+    @property
+    def schema(self) -> str | None:
+        """The table's schema."""
+        return self.spec.schema
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names, in order."""
+        return tuple(c.name for c in self.spec.columns)
+
+    @property
+    def key(self) -> str:
+        """``schema.table`` or ``table``."""
+        return f"{self.schema}.{self.table_name}" if self.schema else self.table_name
+
+    @property
+    def dialect(self) -> str:
+        """``redshift``, or ``postgresql`` when ``db_conf`` has a ``postgresql://`` URL."""
+        from jaya_pulumi.redshift.connection import dialect_for_url
+
+        url = self.db_conf.get("url")
+        return dialect_for_url(str(url)) if url else "redshift"
+
+    def ddl(self, dialect: str | None = None) -> str:
+        """The ``CREATE TABLE`` statement, compiled for ``dialect`` (default: the connection's)."""
+        from jaya_pulumi.redshift.ddl import create_table_ddl
+
+        return create_table_ddl(self.spec, dialect or self.dialect)
