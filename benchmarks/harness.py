@@ -1,0 +1,125 @@
+"""Push objects through the three-node pipe on the local harness, next to bare moto.
+
+Harness: ``put_object`` into the source bucket; S3's notification runs the real ``CopyS3Lambda``
+archive in-process (policy checked on its calls); then ``get_object`` from the destination.
+Bare moto: the same boto3 calls made directly against moto (``put_object``, the managed ``copy``
+the handler makes, ``get_object``) with one client. A second harness run swaps in a handler that
+keeps one S3 client per warm container (the shipped handler makes a client per event, which costs
+more than the calls themselves). Prints events per second and the overheads; exits 1 when the
+shipped pipe's overhead over bare moto is above ``--budget`` (25%).
+
+    python benchmarks/harness.py [--objects 1000] [--repeat 3] [--budget 0.25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from jaya_pulumi import S3, AWSLambda, Pipeline
+from jaya_pulumi.testing import test
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "three_node_pipe.py"
+SOURCE, DESTINATION = "tsa-rajiv-bucket1", "tsa-rajiv-bucket2"
+BODY = b"Hi Rajiv, " * 100
+
+
+def three_node_pipe() -> Pipeline:
+    """The example pipeline (examples/three_node_pipe.py)."""
+    namespace = runpy.run_path(str(EXAMPLE), run_name="__jaya_pipeline__")
+    pipeline = namespace["piper"]
+    assert isinstance(pipeline, Pipeline)
+    return pipeline
+
+
+_CLIENTS: dict[str, Any] = {}
+
+
+def reusing_copy(event: dict[str, Any], context: Any) -> Any:
+    """``CopyS3Lambda``'s body with one S3 client per warm container, made on first use."""
+    import boto3
+
+    from jaya_pulumi.runtime import copy
+
+    if "s3" not in _CLIENTS:
+        _CLIENTS["s3"] = boto3.client("s3")
+    return copy.handler(event, context, s3_client=_CLIENTS["s3"])
+
+
+def reusing_pipe() -> Pipeline:
+    """The three-node pipe with :func:`reusing_copy` in place of ``CopyS3Lambda``."""
+    p = (
+        S3(SOURCE, "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
+        >> AWSLambda("copy-s3", reusing_copy, alias="staging")
+        >> S3(DESTINATION, "us-east-1")
+    )
+    return Pipeline("three-node-pipe", [p])
+
+
+def through_harness(pipeline: Pipeline, objects: int) -> float:
+    """Seconds to put ``objects`` objects and read each back from the destination."""
+    with test(pipeline) as h:
+        s3 = h.client("s3")
+        s3.put_object(Bucket=SOURCE, Key="warm-up", Body=BODY)  # first call imports the archive
+        start = time.perf_counter()
+        for i in range(objects):
+            s3.put_object(Bucket=SOURCE, Key=f"in/{i}.txt", Body=BODY)
+            assert s3.get_object(Bucket=DESTINATION, Key=f"in/{i}.txt")["Body"].read() == BODY
+        elapsed = time.perf_counter() - start
+        assert len(h.invocations()) == objects + 1 and not h.failures
+    return elapsed
+
+
+def bare_moto(objects: int) -> float:
+    """Seconds for the same boto3 calls made directly against moto."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        s3: Any = boto3.session.Session(region_name="us-east-1").client("s3")
+        s3.create_bucket(Bucket=SOURCE)
+        s3.create_bucket(Bucket=DESTINATION)
+        s3.put_object(Bucket=SOURCE, Key="warm-up", Body=BODY)
+        s3.copy({"Bucket": SOURCE, "Key": "warm-up"}, DESTINATION, "warm-up")
+        start = time.perf_counter()
+        for i in range(objects):
+            key = f"in/{i}.txt"
+            s3.put_object(Bucket=SOURCE, Key=key, Body=BODY)
+            s3.copy({"Bucket": SOURCE, "Key": key}, DESTINATION, key)
+            assert s3.get_object(Bucket=DESTINATION, Key=key)["Body"].read() == BODY
+        return time.perf_counter() - start
+
+
+def main() -> int:
+    """Measure both, best of ``--repeat``, and print a small table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--budget", type=float, default=0.25)
+    args = parser.parse_args()
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    n = args.objects
+    harness = min(through_harness(three_node_pipe(), n) for _ in range(args.repeat))
+    reusing = min(through_harness(reusing_pipe(), n) for _ in range(args.repeat))
+    bare = min(bare_moto(n) for _ in range(args.repeat))
+    rows = [
+        ("harness: three-node pipe as shipped", harness),
+        ("harness: same, handler reuses its client", reusing),
+        ("bare moto: put + copy + get", bare),
+    ]
+    print(f"{'':<42}{'seconds':>9}{'events/s':>10}{'ms/object':>11}")
+    for label, seconds in rows:
+        print(f"{label:<42}{seconds:>9.2f}{n / seconds:>10.0f}{seconds / n * 1000:>11.2f}")
+    overhead = harness / bare - 1
+    print(f"overhead over bare moto, as shipped:        {overhead:+.1%} (budget {args.budget:.0%})")
+    print(f"overhead over bare moto, client reused:     {reusing / bare - 1:+.1%}")
+    return 0 if overhead <= args.budget else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
