@@ -404,8 +404,8 @@ class _Sender:
                 self.sleep(delay)
             return
         position = self.where if lineno is None else f"line {lineno} of {self.where}"
-        if stalled_until <= self.deadline:
-            stalled = now - (buf.stalled_since or now)
+        if buf.stalled_since is not None and stalled_until <= self.deadline:
+            stalled = now - buf.stalled_since
             reason = (
                 f"it has accepted no record for {stalled:.1f}s "
                 f"(max_retry_seconds={self.max_retry_seconds:g})"

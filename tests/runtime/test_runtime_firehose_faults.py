@@ -265,3 +265,39 @@ def test_backoff_is_exponential_with_full_jitter(s3_event: Event) -> None:
             max_retry_seconds=20,
         )
     assert half.sleeps[:3] == pytest.approx([0.025, 0.05, 0.1])
+
+
+def test_a_stream_that_still_accepts_some_records_is_not_given_up(s3_event: Event) -> None:
+    # Half of every call fails for a long time, but each call makes progress: no DeliveryError
+    # while the function has time left, even though it takes far longer than max_retry_seconds.
+    firehose = StubFirehose(fail_rate=0.5, seed=7)
+    clock = FakeClock(start=0.0)
+    summary = handler(
+        s3_event("src", "k"),
+        LambdaContext(clock, remaining_seconds=900),
+        map_function=to_orders,
+        batch_size=500,
+        s3_client=StubS3({("src", "k"): lines(5000)}),  # type: ignore[arg-type]
+        firehose_client=firehose,  # type: ignore[arg-type]
+        clock=clock,
+        sleep=clock.sleep,
+        max_retry_seconds=20,
+    )
+    assert clock() > 20
+    assert summary["records"] == {"orders": 5000}
+    assert set(firehose.accepted_counts(ORDERS).values()) == {1}
+
+
+def test_the_stall_message_says_how_long_nothing_was_accepted(s3_event: Event) -> None:
+    clock = FakeClock(start=0.0)
+    with pytest.raises(DeliveryError, match=r"accepted no record for \d+\.\ds"):
+        handler(
+            s3_event("src", "k"),
+            None,
+            map_function=to_orders,
+            s3_client=StubS3({("src", "k"): lines(3)}),  # type: ignore[arg-type]
+            firehose_client=StubFirehose(always_fail=True),  # type: ignore[arg-type]
+            clock=clock,
+            sleep=clock.sleep,
+            max_retry_seconds=10,
+        )
