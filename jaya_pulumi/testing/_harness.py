@@ -82,13 +82,24 @@ class HandlerFailedError(HarnessError):
         """The final failed attempt of each event that was not processed."""
 
 
+_WRITES = frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
+
+
 class _Active:
     """A function call in progress: whose role the handler's AWS calls use."""
 
-    __slots__ = ("function", "policy", "principal", "role")
+    __slots__ = ("function", "invocation", "policy", "principal", "role")
 
-    def __init__(self, function: LocalFunction, policy: CompiledPolicy, role: str, principal: str):
+    def __init__(
+        self,
+        function: LocalFunction,
+        invocation: Invocation,
+        policy: CompiledPolicy,
+        role: str,
+        principal: str,
+    ) -> None:
         self.function = function
+        self.invocation = invocation
         self.policy = policy
         self.role = role
         self.principal = principal
@@ -467,7 +478,7 @@ class Harness:
         self._invocations.append(invocation)
         role = fn.role_arn.rsplit("/", 1)[-1]
         policy = self._policies.get(role) or CompiledPolicy()
-        self._active.append(_Active(fn, policy, role, f"{role}/{fn.name}"))
+        self._active.append(_Active(fn, invocation, policy, role, f"{role}/{fn.name}"))
         try:
             fn.call(event, invoked_arn, invocation)
         finally:
@@ -480,6 +491,7 @@ class Harness:
         self._hooks = [
             ("before-parameter-build.s3", self._remember_params),
             ("before-call.s3", self._authorize),
+            ("after-call.s3", self._record_write),
         ]
         for event, hook in self._hooks:
             botocore.handlers.BUILTIN_HANDLERS.append((event, hook))
@@ -503,6 +515,15 @@ class Harness:
             context["jaya_iam_params"] = {
                 k: params[k] for k in ("Bucket", "Key", "CopySource", "Delete") if k in params
             }
+
+    def _record_write(
+        self, http_response: Any, model: Any, context: Mapping[str, Any], **_: Any
+    ) -> None:
+        if self._active and model.name in _WRITES and http_response.status_code < 300:
+            params = context.get("jaya_iam_params", {})
+            self._active[-1].invocation.writes.append(
+                f"s3://{params.get('Bucket', '?')}/{params.get('Key', '?')}"
+            )
 
     def _authorize(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
         if not self._active:

@@ -81,6 +81,8 @@ class Invocation:
     """The formatted traceback of ``error``."""
     logs: list[str] = field(default_factory=list)
     """Log records and printed lines, in order."""
+    writes: list[str] = field(default_factory=list)
+    """``s3://bucket/key`` of every object the handler wrote (put, copy, multipart), in order."""
 
     @property
     def ok(self) -> bool:

@@ -32,6 +32,7 @@ def test_cascade_runs_each_handler_on_the_previous_output() -> None:
             ("upper", ["s3://cascade-upper/notes/hello world.txt"]),
             ("gzip", ["s3://cascade-final/notes/hello world.txt.gz"]),
         ]
+        assert h.invocations("gzip")[0].writes == ["s3://cascade-final/notes/hello world.txt.gz"]
 
 
 def test_the_event_is_shaped_as_s3_sends_it() -> None:

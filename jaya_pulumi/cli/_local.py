@@ -1,0 +1,224 @@
+"""``jaya local``: run a pipeline file on the local harness, put files, show where they landed.
+
+No AWS account, Pulumi CLI or Docker is needed: the pipeline's Pulumi program runs under mocks
+that create its resources in moto, and each function's real archive runs in-process.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from jaya_pulumi.cli._load import load_pipeline
+from jaya_pulumi.cli._options import pipeline_argument
+
+__all__ = ["local"]
+
+PROGRESS_THRESHOLD = 20
+"""From this many files on, ``jaya local`` draws a progress bar while it puts them."""
+
+
+@dataclass(frozen=True)
+class _Put:
+    """One local file to put: where it goes and where it comes from."""
+
+    bucket: str
+    key: str
+    path: Path
+
+
+def _parse_put(spec: str) -> list[_Put]:
+    """``BUCKET/KEY=FILE`` (or ``BUCKET/PREFIX/=DIRECTORY``) -> the files to put."""
+    target, sep, local = spec.rpartition("=")
+    bucket, _, key = target.partition("/")
+    if not sep or not bucket or not local:
+        raise click.BadParameter(
+            f"{spec!r} should read BUCKET/KEY=LOCAL_FILE, e.g. my-bucket/in/a.csv=./a.csv",
+            param_hint="--put",
+        )
+    path = Path(local)
+    if path.is_dir():
+        prefix = key if not key or key.endswith("/") else key + "/"
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        return [_Put(bucket, prefix + f.relative_to(path).as_posix(), f) for f in files]
+    if not path.is_file():
+        raise click.BadParameter(f"{local!r} is not a file or directory", param_hint="--put")
+    if not key or key.endswith("/"):
+        key += path.name
+    return [_Put(bucket, key, path)]
+
+
+class _Progress:
+    """A plain-text progress bar: redrawn in place on a terminal, a line per tenth otherwise."""
+
+    def __init__(self, total: int, out: IO[str], width: int = 30) -> None:
+        self._total, self._out, self._width = total, out, width
+        self._tty = out.isatty()
+        self._shown = -1
+
+    def update(self, done: int) -> None:
+        """Show ``done`` of ``total``."""
+        step = done * 10 // self._total
+        if not self._tty and step == self._shown and done != self._total:
+            return
+        self._shown = step
+        filled = done * self._width // self._total
+        bar = "#" * filled + "." * (self._width - filled)
+        end = "\r" if self._tty and done < self._total else "\n"
+        self._out.write(f"[{bar}] {done}/{self._total} files{end}")
+        self._out.flush()
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces, with a header and a rule."""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
+    return "\n".join("  " + line for line in lines)
+
+
+def _size(n: int) -> str:
+    """``9 B``, ``1.5 KB``, ``2.0 MB``."""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+@click.command()
+@pipeline_argument
+@click.option(
+    "--put",
+    "puts",
+    metavar="BUCKET/KEY=LOCAL_FILE",
+    multiple=True,
+    help="Put a local file (or every file of a directory, under BUCKET/PREFIX/) (repeatable).",
+)
+@click.option(
+    "-s",
+    "--stack",
+    default=None,
+    help="The stack to run as [default: the alias the functions name, else 'local'].",
+)
+@click.option("--region", default="us-east-1", show_default=True, help="The stack's aws:region.")
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 2),
+    default=2,
+    show_default=True,
+    help="Retries of a failing S3-triggered invocation (S3's asynchronous default is 2).",
+)
+@click.option("--logs", is_flag=True, help="Print every invocation's log lines.")
+def local(
+    pipeline_file: str,
+    pipeline_name: str | None,
+    puts: tuple[str, ...],
+    stack: str | None,
+    region: str,
+    retries: int,
+    logs: bool,
+) -> None:
+    """Run PIPELINE_FILE on emulated AWS with its real handler code; put files; show what landed.
+
+    Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
+    """
+    from jaya_pulumi.testing import test
+
+    files = [item for spec in puts for item in _parse_put(spec)]
+    pipeline = load_pipeline(pipeline_file, pipeline_name)
+    harness = test(pipeline, stack, region=region, retries=retries, raise_failures=False)
+    with harness as h:
+        buckets = [h.bucket_name(g.bucket_name) for g in pipeline.buckets]
+        click.echo(
+            f"Deployed {pipeline.name!r} as stack {h.stack!r} on the local harness: "
+            f"{len(buckets)} bucket(s), {len(pipeline.functions)} function(s)."
+        )
+        s3 = h.client("s3")
+        progress = _Progress(len(files), sys.stdout) if len(files) >= PROGRESS_THRESHOLD else None
+        put_by_you: set[str] = set()
+        for done, item in enumerate(files, start=1):
+            bucket = h.bucket_name(item.bucket)
+            s3.put_object(Bucket=bucket, Key=item.key, Body=item.path.read_bytes())
+            put_by_you.add(f"s3://{bucket}/{item.key}")
+            if progress is not None:
+                progress.update(done)
+        invocations = h.invocations()
+        landed = _landed(s3, buckets)
+
+    writers = {w: i.function for i in invocations if i.ok for w in i.writes}
+    if files:
+        click.echo(f"\nPut {len(files)} file(s):")
+        click.echo(
+            _table(
+                ["OBJECT", "SIZE", "FROM"],
+                [
+                    [
+                        f"s3://{h.bucket_name(f.bucket)}/{f.key}",
+                        _size(f.path.stat().st_size),
+                        str(f.path),
+                    ]
+                    for f in files
+                ],
+            )
+        )
+    click.echo(f"\nInvocations ({len(invocations)}):")
+    if invocations:
+        click.echo(
+            _table(
+                ["FUNCTION", "EVENT", "TRY", "RESULT", "MS", "WROTE"],
+                [
+                    [
+                        i.function,
+                        ", ".join(i.keys) or "-",
+                        str(i.attempt),
+                        "ok" if i.ok else f"{type(i.error).__name__}: {i.error}"[:80],
+                        f"{i.duration * 1000:.1f}",
+                        ", ".join(i.writes) or "-",
+                    ]
+                    for i in invocations
+                ],
+            )
+        )
+    else:
+        click.echo("  none (nothing was put, or no trigger matched)")
+    click.echo("\nObjects in the pipeline's buckets:")
+    rows = [
+        [
+            url,
+            _size(size),
+            "put by you" if url in put_by_you else f"written by {writers.get(url, '?')}",
+        ]
+        for url, size in landed
+    ]
+    click.echo(_table(["OBJECT", "SIZE", "HOW"], rows) if rows else "  none")
+    if logs:
+        for i in invocations:
+            click.echo(f"\nLogs of {i.function} (try {i.attempt}, request {i.request_id}):")
+            click.echo("\n".join(f"  {line}" for line in i.logs) or "  (none)")
+    failures = h.failures
+    if failures:
+        for f in failures:
+            click.echo(
+                f"\n{f.function} failed on {', '.join(f.keys)} after {f.attempt} attempt(s):\n"
+                f"{f.traceback}",
+                err=True,
+            )
+        raise click.ClickException(f"{len(failures)} event(s) failed; see the tracebacks above.")
+
+
+def _landed(s3: Any, buckets: Sequence[str]) -> list[tuple[str, int]]:
+    """``(s3://bucket/key, size)`` of every object in ``buckets``."""
+    out: list[tuple[str, int]] = []
+    for bucket in dict.fromkeys(buckets):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            out += [(f"s3://{bucket}/{o['Key']}", int(o["Size"])) for o in page.get("Contents", [])]
+    return out
