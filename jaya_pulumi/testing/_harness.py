@@ -124,7 +124,7 @@ class _HarnessMocks(JayaMocks):
             if creator is not None and not self._harness._rejected:
                 try:
                     creator(self._harness, args, id_, state, self.region_of(args))
-                except (ClientError, HarnessError, ValueError, TypeError) as exc:
+                except Exception as exc:  # any refusal names the resource; see _rejection
                     self._harness._rejected.append(_rejection(args, exc))
             return id_, state
 
@@ -133,8 +133,10 @@ def _rejection(args: MockResourceArgs, exc: Exception) -> str:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         reason = f"{error.get('Code', 'Error')}: {error.get('Message', exc)}"
-    else:
+    elif isinstance(exc, HarnessError):
         reason = str(exc)
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
     return f"{args.typ} {args.name!r} was rejected: {reason}"
 
 
@@ -294,7 +296,8 @@ class Harness:
 
     def s3(self, region: str | None = None) -> S3ServiceResource:
         """A boto3 S3 resource on the emulated account (as in the seed's test)."""
-        assert self._session is not None, "start() the harness first"
+        if not self._started or self._session is None:
+            raise HarnessError("The harness is not running; use it inside `with test(...)`.")
         return self._session.resource("s3", region_name=region or self.region)
 
     def client(self, name: str, region: str | None = None) -> Any:

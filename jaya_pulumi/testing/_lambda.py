@@ -195,7 +195,9 @@ class LocalFunction:
             archive.extractall(self.directory)
             names = archive.namelist()
         tops = {n.split("/")[0].removesuffix(".py") for n in names if "/" in n or n.endswith(".py")}
-        self._tops = frozenset(tops | {handler.rpartition(".")[0].split(".")[0]})
+        entry = handler.rpartition(".")[0].split(".")[0]
+        # jaya_pulumi and dill are hidden even when the archive lacks them, as Lambda lacks them
+        self._tops = frozenset(tops | {entry, "jaya_pulumi", "dill"})
         self._prefixes = tuple(sorted(self._tops))
         self._modules: dict[str, types.ModuleType] = {}
         self._entry: Any = None
@@ -255,7 +257,7 @@ class LocalFunction:
                 module = __import__(module_name, fromlist=[attr])
                 self._entry = getattr(module, attr)
             invocation.result = self._entry(event, context)
-        except Exception as exc:  # the handler's failure is the recorded outcome
+        except (Exception, SystemExit) as exc:  # the handler's failure is the recorded outcome
             invocation.error = exc
             invocation.traceback = traceback.format_exc()
         finally:

@@ -11,7 +11,7 @@ import pytest
 
 import jaya_pulumi
 from jaya_pulumi import S3, AWSLambda, Pipeline
-from jaya_pulumi.testing import s3_event, test
+from jaya_pulumi.testing import HarnessError, s3_event, test
 
 HANDLER_SOURCE = """
 import jaya_pulumi.runtime
@@ -66,3 +66,17 @@ def test_fake_credentials_only_inside_the_block(monkeypatch: pytest.MonkeyPatch)
 
     assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREALKEY"
     assert os.environ["AWS_PROFILE"] == "production"
+
+
+def test_one_harness_at_a_time_and_moto_is_restored_after() -> None:
+    from moto.s3 import notifications
+
+    original = notifications._invoke_awslambda
+    p = S3("one-in", on=[S3.ALL_CREATED_OBJECTS]) >> AWSLambda("h", print) >> S3("one-out")
+
+    with test(Pipeline("one", [p])):
+        assert notifications._invoke_awslambda is not original
+        with pytest.raises(HarnessError, match="Another jaya_pulumi harness is running"):
+            test(Pipeline("one", [p])).start()
+
+    assert notifications._invoke_awslambda is original
