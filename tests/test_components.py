@@ -355,3 +355,13 @@ def test_function_settings_reach_the_function() -> None:
     assert inputs["environment"]["variables"]["LEVEL"] == "debug"
     assert inputs["handler"] == "jaya_entry.handler"
     assert s.get("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
+
+
+def test_pipeline_deploy_is_build() -> None:
+    pipeline = Pipeline(
+        "via-deploy",
+        [S3("in-bucket", on=[S3.ALL_CREATED_OBJECTS]) >> CopyS3Lambda({}) >> S3("out-bucket")],
+    )
+    s = synth(lambda: pipeline.deploy(export=False))
+    s.resource_count_is(FUNCTION, 1)
+    assert s.outputs == {}
