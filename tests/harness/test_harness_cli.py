@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from jaya_pulumi.cli._local import local
+from jaya_pulumi.cli import main
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "three_node_pipe.py"
 
@@ -16,7 +16,7 @@ def test_jaya_local_prints_where_the_object_landed(tmp_path: Path) -> None:
     local_file.write_bytes(b"Hi Rajiv")
 
     result = CliRunner().invoke(
-        local, [str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/a.txt={local_file}"]
+        main, ["local", str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/a.txt={local_file}"]
     )
 
     assert result.exit_code == 0, result.output
@@ -34,7 +34,9 @@ def test_jaya_local_shows_progress_for_many_files(tmp_path: Path) -> None:
     for i in range(25):
         (folder / f"{i:02d}.csv").write_text(f"row {i}\n")
 
-    result = CliRunner().invoke(local, [str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/in/={folder}"])
+    result = CliRunner().invoke(
+        main, ["local", str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/in/={folder}"]
+    )
 
     assert result.exit_code == 0, result.output
     assert "] 25/25 files" in result.output
@@ -55,7 +57,9 @@ def test_jaya_local_exits_1_and_names_the_failing_function(tmp_path: Path) -> No
     data = tmp_path / "x.csv"
     data.write_text("a,b\n")
 
-    result = CliRunner().invoke(local, [str(pipeline_file), "--put", f"cli-fail-in/x.csv={data}"])
+    result = CliRunner().invoke(
+        main, ["local", str(pipeline_file), "--put", f"cli-fail-in/x.csv={data}"]
+    )
 
     assert result.exit_code == 1
     assert "broken failed on s3://cli-fail-in/x.csv after 3 attempt(s)" in result.output
@@ -63,7 +67,7 @@ def test_jaya_local_exits_1_and_names_the_failing_function(tmp_path: Path) -> No
 
 
 def test_jaya_local_rejects_a_malformed_put(tmp_path: Path) -> None:
-    result = CliRunner().invoke(local, [str(EXAMPLE), "--put", "no-equals-sign"])
+    result = CliRunner().invoke(main, ["local", str(EXAMPLE), "--put", "no-equals-sign"])
 
     assert result.exit_code == 2
     assert "BUCKET/KEY=LOCAL_FILE" in result.output
