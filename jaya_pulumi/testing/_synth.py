@@ -21,6 +21,7 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as _pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
 
 from jaya_pulumi.dsl import Pipeline
 from jaya_pulumi.testing._mocks import JayaMocks
@@ -240,6 +241,8 @@ def synth(
     settings.update(config or {})
     mocks = mocks or JayaMocks()
     monitor = _Monitor(mocks)
+    # A fresh root stack per run: the SDK keeps the previous one (and its exports) otherwise.
+    pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config({k: _config_text(v) for k, v in settings.items()}, [])
 
