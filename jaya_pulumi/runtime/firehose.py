@@ -15,6 +15,10 @@ a safety margin) the handler raises :class:`DeliveryError`, so the invocation fa
 asynchronous retry runs it again: delivery is at-least-once (records sent before the failure are
 sent again), never lost.
 
+Memory stays flat whatever the object's size: one decompression buffer, one line, and at most one
+call's worth of records per stream (a single line is held whole, so a "line" of gigabytes is not
+supported).
+
 Record encoding: a ``dict`` becomes ``json.dumps(record) + "\\n"``; a ``str`` is UTF-8 encoded
 with a newline appended when missing; ``bytes`` are sent as they are.
 """
@@ -494,5 +498,5 @@ def _too_large(size: int, name: str, lineno: int, where: str) -> RecordTooLargeE
     return RecordTooLargeError(
         f"a record for Firehose {name!r} from line {lineno} of {where} is {size:,} bytes, over "
         f"Firehose's limit of {MAX_RECORD_BYTES:,} bytes (1,000 KiB) per record; split or trim it "
-        "in map_function (nothing was sent for this invocation's remaining lines)"
+        "in map_function. The invocation fails rather than drop the record"
     )
