@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from harness_handlers import compress, upper, write_elsewhere
 
-from jaya_pulumi import S3, AWSLambda, CopyS3Lambda, Pipeline
+from jaya_pulumi import S3, AWSLambda, ConfigurationError, CopyS3Lambda, Pipeline
 from jaya_pulumi.testing import HandlerFailedError, ResourceRejectedError, s3_event, test
 
 
@@ -153,3 +153,17 @@ def test_an_input_aws_would_reject_fails_at_start_naming_the_resource() -> None:
     )
     with pytest.raises(ResourceRejectedError, match=r"Function 'reject-h' was rejected: .*4 KB"):
         test(Pipeline("reject", [p])).start()
+
+
+def test_a_program_error_at_start_leaves_nothing_running() -> None:
+    p = (
+        S3("stack-in", on=[S3.ALL_CREATED_OBJECTS])
+        >> CopyS3Lambda({}, alias="development")
+        >> S3("stack-out")
+    )
+    piper = Pipeline("stack", [p])
+    with pytest.raises(ConfigurationError, match="asks for alias 'development'"):
+        test(piper, stack="production").start()
+
+    with test(piper) as h:  # the default stack is the alias the function names
+        assert h.stack == "development"
