@@ -508,7 +508,9 @@ class Harness:
                 botocore.handlers.BUILTIN_HANDLERS.remove((event, hook))
             default = boto3.DEFAULT_SESSION
             if default is not None:
+                # registered by unique id when it existed at start, from BUILTIN_HANDLERS otherwise
                 default._session.unregister(event, hook, unique_id=f"jaya-harness-{event}")
+                default._session.unregister(event, hook)
         self._hooks = []
 
     def _remember_params(
