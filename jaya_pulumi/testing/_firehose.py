@@ -1,0 +1,469 @@
+"""Emulate Firehose delivery to Redshift: ``PutRecordBatch`` limits, buffering, staging and COPY.
+
+moto accepts any ``PutRecordBatch`` (no size limits, never a ``FailedPutCount``) and discards
+records bound for Redshift. :class:`FirehoseEmulator` does what the service does instead:
+
+- **Limits, with AWS's errors** (raised as botocore ``ClientError``): at most 500 records per call
+  and at least one (``ValidationException``), at most 1,000 KiB (1,024,000 bytes) per record
+  (``ValidationException`` naming ``records.N.member.data``), at most 4 MiB of record data per call
+  (``InvalidArgumentException``); an unknown stream is ``ResourceNotFoundException``.
+- **Buffering per stream**: records are delivered when the buffered bytes reach
+  ``bufferingSize`` MiB, when the oldest buffered record is ``bufferingInterval`` seconds old
+  (checked on every put and on :meth:`FirehoseEmulator.tick`, against an injectable clock), on
+  :meth:`FirehoseEmulator.flush` and on :meth:`FirehoseEmulator.close`.
+- **Staging**: one object per delivery in the holding bucket, the records concatenated as sent,
+  gzip-compressed when the stream's ``compressionFormat`` is ``GZIP``, under Firehose's key
+  layout ``<prefix>YYYY/MM/DD/HH/<stream>-<version>-<YYYY-MM-DD-HH-MM-SS>-<uuid>`` (UTC, from
+  the arrival time of the object's first record; the prefix is used verbatim, as Firehose does,
+  so a prefix without a trailing ``/`` runs into the date).
+- **COPY**: the staged object is read back and loaded with :func:`~jaya_pulumi.testing._copy.copy_json`
+  (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table.
+- **Errors**: records COPY rejects are written, one JSON line each, to an object under the
+  stream's ``errorOutputPrefix`` (same key layout, uncompressed) with Firehose's error-record
+  fields: ``attemptsMade``, ``arrivalTimestamp``, ``errorCode`` (Redshift's load error code),
+  ``errorMessage``, ``attemptEndingTimestamp`` and ``rawData`` (base64 of the record's bytes).
+
+Differs from AWS, on purpose or for now: a bad record is rejected on its own and the rest of its
+object loads (Redshift's COPY, as Firehose runs it, fails the whole object; Firehose retries for
+its retry duration, then skips the object and writes a manifest of it under the error prefix);
+nothing is throttled and ``FailedPutCount`` is always 0 (inject faults with a stub, as the
+runtime's tests do); delivery happens synchronously inside the call that triggers it; ``PutRecord``
+shares the limits; record ids are random; no CloudWatch logs or metrics; data transformation
+(Lambda processors), dynamic partitioning, KMS and S3 backup are not emulated.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from jaya_pulumi.errors import JayaError
+from jaya_pulumi.redshift.spec import TableSpec
+from jaya_pulumi.testing._copy import (
+    CopyOptions,
+    RejectedRecord,
+    copy_json,
+    parse_copy_options,
+)
+
+__all__ = [
+    "MAX_BYTES_PER_CALL",
+    "MAX_RECORDS_PER_CALL",
+    "MAX_RECORD_BYTES",
+    "Delivery",
+    "FirehoseDeliveryError",
+    "FirehoseEmulator",
+    "StreamSettings",
+]
+
+MAX_RECORDS_PER_CALL = 500
+"""Most records one ``PutRecordBatch`` call accepts."""
+MAX_RECORD_BYTES = 1_024_000
+"""Largest record Firehose accepts: 1,000 KiB of data (before base64)."""
+MAX_BYTES_PER_CALL = 4 * 1024 * 1024
+"""Most record data one ``PutRecordBatch`` call accepts: 4 MiB."""
+MIB = 1024 * 1024
+
+
+class FirehoseDeliveryError(JayaError):
+    """A delivery could not stage or load its records (not a bad record: those go to errors)."""
+
+
+def _client_error(code: str, message: str, operation: str = "PutRecordBatch") -> ClientError:
+    """An error exactly as botocore raises it for a 400 answer from Firehose."""
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {
+            "HTTPStatusCode": 400,
+            "RequestId": str(uuid.uuid4()),
+            "HTTPHeaders": {},
+            "RetryAttempts": 0,
+        },
+    }
+    return ClientError(response, operation)
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """One delivery stream as registered: where it stages records and which table it loads."""
+
+    name: str
+    """The stream's physical name."""
+    arn: str
+    """The stream's ARN."""
+    bucket: str
+    """The holding bucket's name."""
+    prefix: str = ""
+    """Key prefix of staged objects (verbatim)."""
+    error_prefix: str = "errors/"
+    """Key prefix of error objects (``errorOutputPrefix``)."""
+    buffering_interval: int = 300
+    """Seconds after which buffered records are delivered."""
+    buffering_size_mb: int = 5
+    """MiB of buffered records that trigger a delivery."""
+    compression: str = "UNCOMPRESSED"
+    """``GZIP`` or ``UNCOMPRESSED``."""
+    copy_options: str = "JSON 'auto'"
+    """The COPY options (``copyOptions``)."""
+    columns: tuple[str, ...] | None = None
+    """The COPY column list (``dataTableColumns``); ``None`` for all of the table's."""
+    table: TableSpec | None = None
+    """The table COPY loads; ``None`` stages only."""
+    version: int = 1
+    """The stream's version id, part of every object name."""
+
+    @classmethod
+    def from_inputs(
+        cls, inputs: Mapping[str, Any], *, arn: str, table: TableSpec | None
+    ) -> StreamSettings:
+        """Read a ``FirehoseDeliveryStream``'s registered Pulumi inputs (Redshift destination).
+
+        :raises ValueError: when the stream has no Redshift configuration or no holding bucket.
+        """
+        redshift = inputs.get("redshiftConfiguration") or {}
+        s3 = redshift.get("s3Configuration") or {}
+        if not redshift or not s3.get("bucketArn"):
+            raise ValueError(
+                f"only Redshift destinations with an s3Configuration are emulated; "
+                f"{inputs.get('name')!r} has destination {inputs.get('destination')!r}"
+            )
+        columns = str(redshift.get("dataTableColumns") or "")
+        return cls(
+            name=str(inputs["name"]),
+            arn=arn,
+            bucket=str(s3["bucketArn"]).split(":::", 1)[-1],
+            prefix=str(s3.get("prefix") or ""),
+            error_prefix=str(s3.get("errorOutputPrefix") or "errors/"),
+            buffering_interval=int(s3.get("bufferingInterval", 300)),
+            buffering_size_mb=int(s3.get("bufferingSize", 5)),
+            compression=str(s3.get("compressionFormat") or "UNCOMPRESSED").upper(),
+            copy_options=str(redshift.get("copyOptions") or ""),
+            columns=tuple(c.strip() for c in columns.split(",") if c.strip()) or None,
+            table=table,
+        )
+
+
+@dataclass
+class Delivery:
+    """One buffer's worth of records staged (and loaded) by a stream."""
+
+    stream: str
+    """The stream's name."""
+    key: str
+    """The staged object's key in the holding bucket."""
+    records: int
+    """Records in the object."""
+    size: int
+    """Bytes of record data (before compression)."""
+    reason: str
+    """Why it was delivered: ``size``, ``interval``, ``flush`` or ``exit``."""
+    loaded: int = 0
+    """Rows COPY inserted."""
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    """Records COPY rejected (written under the error prefix)."""
+    error_key: str | None = None
+    """The error object's key, when records were rejected."""
+    error: BaseException | None = None
+    """Why staging or loading failed as a whole, if it did."""
+
+
+@dataclass
+class _Stream:
+    settings: StreamSettings
+    options: CopyOptions | None
+    records: list[bytes] = field(default_factory=list)
+    size: int = 0
+    first_arrival: float | None = None
+
+
+class FirehoseEmulator:
+    """Delivery streams that enforce AWS's limits, buffer, stage into S3 and COPY into PostgreSQL.
+
+    :param s3: a boto3 S3 client the staged and error objects are written with.
+    :param connect: opens a new DB-API (psycopg2) connection to the PostgreSQL holding the tables;
+        ``None`` stages objects without loading them.
+    :param clock: wall-clock seconds (``time.time``); inject one to drive interval flushes.
+    :param account_id: the account named in error messages.
+    """
+
+    def __init__(
+        self,
+        s3: Any,
+        *,
+        connect: Callable[[], Any] | None = None,
+        clock: Callable[[], float] = time.time,
+        account_id: str = "123456789012",
+    ) -> None:
+        self.s3 = s3
+        """The S3 client objects are written with."""
+        self.connect = connect
+        """Opens a connection to the database COPY loads."""
+        self.clock = clock
+        """The clock buffering intervals are measured with."""
+        self.account_id = account_id
+        """The account in error messages."""
+        self.deliveries: list[Delivery] = []
+        """Every delivery so far, oldest first."""
+        self._streams: dict[str, _Stream] = {}
+        self._reported = 0
+
+    # -- streams ----------------------------------------------------------------------
+
+    def create_stream(self, settings: StreamSettings) -> None:
+        """Add a delivery stream; its COPY options are checked now, not at the first delivery.
+
+        :raises UnsupportedCopyOptionError: for COPY options the emulation does not support.
+        """
+        options = parse_copy_options(settings.copy_options) if settings.table else None
+        if options is not None and options.gzip != (settings.compression == "GZIP"):
+            raise ValueError(
+                f"stream {settings.name!r}: compressionFormat {settings.compression} does not match "
+                f"the COPY options {settings.copy_options!r} (GZIP in one, not in the other); "
+                "Redshift could not read the staged objects"
+            )
+        self._streams[settings.name] = _Stream(settings, options)
+
+    def stream(self, name: str) -> StreamSettings:
+        """The settings of stream ``name`` (physical name or ARN)."""
+        return self._get(name, "DescribeDeliveryStream").settings
+
+    @property
+    def streams(self) -> list[str]:
+        """The names of all streams."""
+        return list(self._streams)
+
+    def _get(self, name: str, operation: str) -> _Stream:
+        key = name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
+        stream = self._streams.get(key)
+        if stream is None:
+            raise _client_error(
+                "ResourceNotFoundException",
+                f"Firehose {key} under account {self.account_id} not found.",
+                operation,
+            )
+        return stream
+
+    # -- the API ------------------------------------------------------------------------
+
+    def put_record_batch(
+        self, DeliveryStreamName: str, Records: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """``firehose.put_record_batch`` with the service's limits; returns its response shape.
+
+        :raises botocore.exceptions.ClientError: ``ValidationException`` (over 500 records, none,
+            or a record over 1,024,000 bytes), ``InvalidArgumentException`` (over 4 MiB in the
+            call), ``ResourceNotFoundException`` (unknown stream).
+        """
+        stream = self._get(DeliveryStreamName, "PutRecordBatch")
+        count = len(Records)
+        if count > MAX_RECORDS_PER_CALL or count < 1:
+            bound = (
+                f"less than or equal to {MAX_RECORDS_PER_CALL}"
+                if count > MAX_RECORDS_PER_CALL
+                else "greater than or equal to 1"
+            )
+            raise _client_error(
+                "ValidationException",
+                f"1 validation error detected: Value at 'records' failed to satisfy constraint: "
+                f"Member must have length {bound}",
+            )
+        datas = [_data(record) for record in Records]
+        too_big = [i for i, data in enumerate(datas, start=1) if len(data) > MAX_RECORD_BYTES]
+        if too_big:
+            problems = "; ".join(
+                f"Value at 'records.{i}.member.data' failed to satisfy constraint: Member must "
+                f"have length less than or equal to {MAX_RECORD_BYTES}"
+                for i in too_big
+            )
+            plural = "s" if len(too_big) > 1 else ""
+            raise _client_error(
+                "ValidationException",
+                f"{len(too_big)} validation error{plural} detected: {problems}",
+            )
+        total = sum(len(d) for d in datas)
+        if total > MAX_BYTES_PER_CALL:
+            raise _client_error(
+                "InvalidArgumentException",
+                f"Records size exceeds 4 MB limit: the {count} records of this call total "
+                f"{total:,} bytes; PutRecordBatch accepts at most {MAX_BYTES_PER_CALL:,} bytes",
+            )
+        self._deliver_due(stream)
+        now = self.clock()
+        if stream.first_arrival is None:
+            stream.first_arrival = now
+        stream.records.extend(datas)
+        stream.size += total
+        settings = stream.settings
+        if stream.size >= settings.buffering_size_mb * MIB:
+            self._deliver(stream, "size")
+        elif settings.buffering_interval == 0:
+            self._deliver(stream, "interval")
+        return {
+            "FailedPutCount": 0,
+            "Encrypted": False,
+            "RequestResponses": [{"RecordId": _record_id()} for _ in datas],
+        }
+
+    def put_record(self, DeliveryStreamName: str, Record: Mapping[str, Any]) -> dict[str, Any]:
+        """``firehose.put_record``: one record, the same limits and buffering."""
+        try:
+            response = self.put_record_batch(DeliveryStreamName, [Record])
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            message = str(error.get("Message", "")).replace("records.1.member.data", "record.data")
+            raise _client_error(str(error.get("Code")), message, "PutRecord") from None
+        return {"RecordId": response["RequestResponses"][0]["RecordId"], "Encrypted": False}
+
+    # -- delivery -----------------------------------------------------------------------
+
+    def tick(self) -> list[Delivery]:
+        """Deliver every stream whose oldest buffered record is ``bufferingInterval`` old."""
+        done = len(self.deliveries)
+        for stream in self._streams.values():
+            self._deliver_due(stream)
+        return self.deliveries[done:]
+
+    def flush(self, stream: str | None = None) -> list[Delivery]:
+        """Deliver what every stream (or ``stream``) has buffered now; raise if one failed.
+
+        :raises FirehoseDeliveryError: when staging or COPY failed as a whole.
+        """
+        done = len(self.deliveries)
+        targets = [self._get(stream, "Flush")] if stream else list(self._streams.values())
+        for target in targets:
+            if target.records:
+                self._deliver(target, "flush")
+        delivered = self.deliveries[done:]
+        self.check()
+        return delivered
+
+    def close(self) -> list[Delivery]:
+        """Deliver everything still buffered (the harness calls this at exit)."""
+        done = len(self.deliveries)
+        for stream in self._streams.values():
+            if stream.records:
+                self._deliver(stream, "exit")
+        return self.deliveries[done:]
+
+    def check(self) -> None:
+        """Raise :class:`FirehoseDeliveryError` for failed deliveries not yet reported."""
+        pending = [d for d in self.deliveries[self._reported :] if d.error is not None]
+        self._reported = len(self.deliveries)
+        if pending:
+            lines = [
+                f"{d.stream}: {d.records} records staged as s3://{self._bucket(d)}/{d.key} did "
+                f"not load: {type(d.error).__name__}: {d.error}"
+                for d in pending
+            ]
+            raise FirehoseDeliveryError("Firehose delivery failed:\n  " + "\n  ".join(lines))
+
+    def _bucket(self, delivery: Delivery) -> str:
+        return self._streams[delivery.stream].settings.bucket
+
+    def _deliver_due(self, stream: _Stream) -> None:
+        if (
+            stream.records
+            and stream.first_arrival is not None
+            and self.clock() - stream.first_arrival >= stream.settings.buffering_interval
+        ):
+            self._deliver(stream, "interval")
+
+    def _deliver(self, stream: _Stream, reason: str) -> Delivery:
+        settings = stream.settings
+        records, size = stream.records, stream.size
+        arrival = stream.first_arrival if stream.first_arrival is not None else self.clock()
+        stream.records, stream.size, stream.first_arrival = [], 0, None
+        body = b"".join(records)
+        key = _object_key(settings, settings.prefix, arrival)
+        delivery = Delivery(settings.name, key, len(records), size, reason)
+        self.deliveries.append(delivery)
+        try:
+            staged = gzip.compress(body, mtime=0) if settings.compression == "GZIP" else body
+            self.s3.put_object(Bucket=settings.bucket, Key=key, Body=staged)
+            if settings.table is None or stream.options is None or self.connect is None:
+                return delivery
+            data = self.s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
+            conn = self.connect()
+            try:
+                result = copy_json(conn, settings.table, data, stream.options, settings.columns)
+            finally:
+                conn.close()
+            delivery.loaded = result.loaded
+            delivery.rejected = result.rejected
+            if result.rejected:
+                delivery.error_key = self._write_errors(stream, result.rejected, arrival)
+        except Exception as exc:  # recorded; check() and flush() raise it
+            delivery.error = exc
+        return delivery
+
+    def _write_errors(self, stream: _Stream, rejected: list[RejectedRecord], arrival: float) -> str:
+        settings = stream.settings
+        ended = int(self.clock() * 1000)
+        lines = [
+            json.dumps(
+                {
+                    "attemptsMade": 1,
+                    "arrivalTimestamp": int(arrival * 1000),
+                    "errorCode": str(r.code),
+                    "errorMessage": r.message,
+                    "attemptEndingTimestamp": ended,
+                    "rawData": base64.b64encode(r.raw).decode(),
+                }
+            )
+            for r in rejected
+        ]
+        key = _object_key(settings, settings.error_prefix, arrival)
+        body = ("\n".join(lines) + "\n").encode()
+        self.s3.put_object(Bucket=settings.bucket, Key=key, Body=body)
+        return key
+
+    # -- reading back ------------------------------------------------------------------
+
+    def error_records(self, stream: str | None = None) -> list[dict[str, Any]]:
+        """Every error record written so far (``rawData`` decoded to ``bytes``), oldest first."""
+        out: list[dict[str, Any]] = []
+        for delivery in self.deliveries:
+            if delivery.error_key is None or stream not in (None, delivery.stream):
+                continue
+            bucket = self._bucket(delivery)
+            body = self.s3.get_object(Bucket=bucket, Key=delivery.error_key)["Body"].read()
+            for line in body.decode().splitlines():
+                record = json.loads(line)
+                record["rawData"] = base64.b64decode(record["rawData"])
+                out.append(record)
+        return out
+
+
+def _data(record: Mapping[str, Any]) -> bytes:
+    data = record.get("Data") if isinstance(record, Mapping) else None
+    if isinstance(data, str):
+        return data.encode()
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    raise _client_error(
+        "ValidationException",
+        "1 validation error detected: Value null at 'records.member.data' failed to satisfy "
+        "constraint: Member must not be null",
+    )
+
+
+def _record_id() -> str:
+    return base64.b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode()[:40]
+
+
+def _object_key(settings: StreamSettings, prefix: str, arrival: float) -> str:
+    """``<prefix>YYYY/MM/DD/HH/<stream>-<version>-<YYYY-MM-DD-HH-MM-SS>-<uuid>`` (UTC)."""
+    when = dt.datetime.fromtimestamp(arrival, tz=dt.UTC)
+    return (
+        f"{prefix}{when:%Y/%m/%d/%H}/{settings.name}-{settings.version}-"
+        f"{when:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}"
+    )
