@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 __all__ = ["Invocation", "LambdaContext", "LocalFunction"]
 
@@ -83,6 +84,8 @@ class Invocation:
     """Log records and printed lines, in order."""
     writes: list[str] = field(default_factory=list)
     """``s3://bucket/key`` of every object the handler wrote (put, copy, multipart), in order."""
+    cold: bool = False
+    """True when this call imported the handler (a cold start); later calls reuse the modules."""
 
     @property
     def ok(self) -> bool:
@@ -92,8 +95,6 @@ class Invocation:
     @property
     def keys(self) -> list[str]:
         """``s3://bucket/key`` of every S3 record in the event (keys decoded)."""
-        from urllib.parse import unquote_plus
-
         out = []
         for record in self.event.get("Records", []) if isinstance(self.event, dict) else []:
             s3 = record.get("s3", {}) if isinstance(record, dict) else {}
@@ -251,6 +252,7 @@ class LocalFunction:
             logging.getLogger().addHandler(_ROUTER)
         _ROUTER.stack.append(invocation)
         start = time.perf_counter()
+        invocation.cold = self._entry is None
         try:
             if self._entry is None:
                 module_name, _, attr = self.handler.rpartition(".")

@@ -71,3 +71,15 @@ def test_jaya_local_rejects_a_malformed_put(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "BUCKET/KEY=LOCAL_FILE" in result.output
+
+
+def test_jaya_local_refuses_a_bucket_outside_the_pipeline(tmp_path: Path) -> None:
+    local_file = tmp_path / "a.txt"
+    local_file.write_bytes(b"x")
+
+    result = CliRunner().invoke(
+        main, ["local", str(EXAMPLE), "--put", f"elsewhere/a.txt={local_file}"]
+    )
+
+    assert result.exit_code == 2
+    assert "bucket 'elsewhere' is not in pipeline 'three-node-pipe'" in result.output

@@ -45,6 +45,7 @@ def test_editing_the_module_after_build_does_not_change_the_deployed_code(
         (triggered,) = h.invocations("h")[:1]
         assert triggered.result["version"] == "v1"
         assert warm.result["version"] == "v1"
+        assert (triggered.cold, warm.cold) == (True, False)  # a warm container reuses modules
         archive_dir = str(h.function("h").directory)
         assert triggered.result["runtime_file"].startswith(archive_dir)
         assert triggered.result["function"] == "iso-h-local"
