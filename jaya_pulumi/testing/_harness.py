@@ -5,10 +5,12 @@ would run under mocks whose ``new_resource`` creates each resource in moto from 
 inputs, and wires moto's S3 notifications to the functions' real archives, run in-process.
 
 Supported resource types are listed in :data:`CREATORS` (one entry per type token); other types
-are registered with the mocks' computed outputs and not created. Not emulated: Lambda layers
-(their packages come from the developer's environment), bucket policies (stored, not enforced),
-IAM for services other than S3, invocation delays (retries run at once), SQS/SNS/EventBridge
-destinations (moto handles them as it does without the harness).
+are registered with the mocks' computed outputs and not created. Firehose delivery streams go to
+a Firehose emulator and Redshift tables are created in a local PostgreSQL (see
+``_local_redshift``, ``_firehose`` and ``_copy``). Not emulated: Lambda layers (their packages come
+from the developer's environment), bucket policies (stored, not enforced), IAM for services other
+than S3 and Firehose, invocation delays (retries run at once), SQS/SNS/EventBridge destinations
+(moto handles them as it does without the harness).
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from jaya_pulumi.dsl import Pipeline
 from jaya_pulumi.errors import JayaError
 from jaya_pulumi.packaging import LambdaArchive
 from jaya_pulumi.testing._events import s3_event, s3_record
+from jaya_pulumi.testing._firehose import FirehoseEmulator
 from jaya_pulumi.testing._lambda import Invocation, LocalFunction
+from jaya_pulumi.testing._local_redshift import LocalRedshift
 from jaya_pulumi.testing._mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, JayaMocks
 from jaya_pulumi.testing._policy import CompiledPolicy, s3_request
 from jaya_pulumi.testing._synth import Synthesis, synth
@@ -163,6 +167,7 @@ class Harness:
         retries: int = 2,
         raise_failures: bool = True,
         config: Mapping[str, Any] | None = None,
+        database_url: str | None = None,
     ) -> None:
         if not isinstance(pipeline, Pipeline):
             raise TypeError(f"test() takes a Pipeline, got {type(pipeline).__name__}")
@@ -197,6 +202,7 @@ class Harness:
         self._patched: dict[str, Any] = {}
         self._hooks: list[tuple[str, Callable[..., Any]]] = []
         self._started = False
+        self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -233,8 +239,11 @@ class Harness:
         if not self._started:
             return
         self._started = False
-        for function in self._functions.values():
-            function.close()
+        try:
+            self._redshift.close()  # Firehose delivers what it still buffers, at exit
+        finally:
+            for function in self._functions.values():
+                function.close()
         self._uninstall_hooks()
         from moto.s3 import notifications
 
@@ -337,10 +346,12 @@ class Harness:
         return list(self._failures)
 
     def check(self) -> None:
-        """Raise :class:`HandlerFailedError` for failures not yet reported."""
+        """Raise :class:`HandlerFailedError` for failures not yet reported (then delivery errors)."""
         pending = self._failures[self._reported :]
         self._reported = len(self._failures)
         if not pending:
+            if self._redshift.emulator is not None:
+                self._redshift.emulator.check()
             return
         lines = [
             f"{f.function} ({f.function_name}) failed on {', '.join(f.keys) or 'its event'} "
@@ -366,6 +377,60 @@ class Harness:
         fn = self.function(function)
         qualified = f"{fn.arn}:{self.stack}"
         return self._attempt(fn, qualified, dict(event), attempt=1)
+
+    # -- Firehose and the local Redshift ---------------------------------------------------
+
+    @property
+    def firehose(self) -> FirehoseEmulator:
+        """The Firehose emulator (set ``h.firehose.clock`` to drive buffering intervals)."""
+        if self._redshift.emulator is None:
+            raise HarnessError(f"Pipeline {self.pipeline.name!r} has no Firehose.")
+        return self._redshift.emulator
+
+    def flush(self) -> None:
+        """Deliver what every Firehose stream buffers: stage it and COPY it into its table now.
+
+        :raises FirehoseDeliveryError: when a delivery could not stage or load at all.
+        """
+        self.firehose.flush()
+
+    @property
+    def database_url(self) -> str:
+        """``postgresql://`` URL of the database the pipeline's tables live in locally."""
+        if self._redshift.url is None:
+            raise HarnessError(f"Pipeline {self.pipeline.name!r} has no Table.")
+        return self._redshift.url
+
+    def query(self, sql: str, params: Any = None) -> list[Any]:
+        """Run SQL on the local database that holds the pipeline's tables; return row tuples."""
+        self.database_url  # noqa: B018 - raises when there is no table
+        return self._redshift.query(sql, params)
+
+    def rows(self, table: Any) -> list[dict[str, Any]]:
+        """Every row of a table (a ``Table`` node, ``schema.table`` or name), sorted, as dicts."""
+        self.database_url  # noqa: B018 - raises when there is no table
+        return self._redshift.rows(str(getattr(table, "key", table)))
+
+    def _remember_firehose_params(
+        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        context["jaya_firehose_params"] = params
+
+    def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
+        params = context.get("jaya_firehose_params")
+        if params is None:
+            return None
+        active = self._active[-1] if self._active else None
+        saved, self._active = self._active, []  # Firehose's own S3 writes are not the handler's
+        try:
+            return self._redshift.call(
+                model.name,
+                params,
+                principal=active.principal if active else None,
+                policy=active.policy if active else None,
+            )
+        finally:
+            self._active = saved
 
     # -- deployment: one creator per type token -------------------------------------------
 
@@ -495,6 +560,8 @@ class Harness:
             ("before-parameter-build.s3", self._remember_params),
             ("before-call.s3", self._authorize),
             ("after-call.s3", self._record_write),
+            ("before-parameter-build.firehose", self._remember_firehose_params),
+            ("before-call.firehose", self._firehose_call),
         ]
         for event, hook in self._hooks:
             botocore.handlers.BUILTIN_HANDLERS.append((event, hook))
@@ -748,6 +815,18 @@ def _alias(
     h._targets[response["AliasArn"]] = (fn, str(args.inputs["name"]))
 
 
+def _delivery_stream(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    h._redshift.create_stream(args, state, h._s3_client(region), h.client("firehose", region))
+
+
+def _dynamic(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    h._redshift.create_table(args)
+
+
 def _permission(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
@@ -785,6 +864,8 @@ CREATORS: dict[str, _Creator] = {
     "aws:lambda/function:Function": _function,
     "aws:lambda/alias:Alias": _alias,
     "aws:lambda/permission:Permission": _permission,
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _delivery_stream,
+    "pulumi-python:dynamic:Resource": _dynamic,
 }
 """How the harness creates each resource type in moto, by type token: ``(harness, args, id,
 state, region) -> None``; raise ``ClientError``/``HarnessError`` to reject the inputs."""
@@ -798,6 +879,7 @@ def test(
     retries: int = 2,
     raise_failures: bool = True,
     config: Mapping[str, Any] | None = None,
+    database_url: str | None = None,
 ) -> Harness:
     """Run ``pipeline`` on emulated AWS with its real handler code: ``with test(piper) as h:``.
 
@@ -809,6 +891,9 @@ def test(
     :param raise_failures: raise :class:`HandlerFailedError` when the ``with`` block exits if an
         event still failed after its retries; pass ``False`` to inspect ``h.failures`` instead.
     :param config: extra stack config by full key (``jaya:setting``).
+    :param database_url: a PostgreSQL server for the pipeline's tables (each harness makes its own
+        database on it); default: an embedded PostgreSQL, started only if the pipeline has a Table.
+        The ``Table``'s own ``db_conf`` (a Redshift cluster) is never contacted.
     :raises ResourceRejectedError: at start, when emulated AWS refuses a resource's inputs.
     """
     return Harness(
@@ -818,6 +903,7 @@ def test(
         retries=retries,
         raise_failures=raise_failures,
         config=config,
+        database_url=database_url,
     )
 
 

@@ -1,0 +1,14 @@
+"""User handlers the Firehose harness tests deploy by module reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+
+def send_unjoined(event: dict[str, Any], context: Any) -> None:
+    """Send a record to a stream the pipeline does not join to this function (no IAM grant)."""
+    boto3.client("firehose").put_record_batch(
+        DeliveryStreamName="grant-stream", Records=[{"Data": b'{"name": "sneaky"}\n'}]
+    )
