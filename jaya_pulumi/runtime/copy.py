@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._clients import client
 from ._config import S3Source, destinations, sources
 from ._events import S3Object, s3_objects
 from ._logging import handler_logger
@@ -37,7 +38,7 @@ def handler(
 
     :param event: the S3 event notification.
     :param context: the Lambda context (unused).
-    :param s3_client: the S3 client to use; defaults to ``boto3.client("s3")``.
+    :param s3_client: the S3 client to use; defaults to the container's reused ``boto3`` S3 client.
     :param transfer_config: boto3 ``TransferConfig`` for the managed copy (multipart threshold...).
     :param environ: where to read ``JAYA_*`` variables; defaults to ``os.environ``.
     :return: ``{"copied": [{"source": "s3://...", "destination": "s3://...", "size": n}],
@@ -54,9 +55,7 @@ def handler(
         )
     triggers = sources(environ)
     if s3_client is None:
-        import boto3
-
-        s3_client = boto3.client("s3")
+        s3_client = client("s3")
     copied: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     for obj in objects:

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._clients import client
 from ._config import streams
 from ._events import s3_objects
 from ._logging import handler_logger
@@ -111,8 +112,8 @@ def handler(
     :param open_function: turns the streaming S3 body into an iterable of lines (``gzip.open``).
     :param map_function: ``(line, bucket, key)`` -> list of ``{"firehose_name", "result"}`` dicts.
     :param batch_size: most records per ``PutRecordBatch`` call (capped at 500).
-    :param s3_client: S3 client; defaults to ``boto3.client("s3")``.
-    :param firehose_client: Firehose client; defaults to ``boto3.client("firehose")``.
+    :param s3_client: S3 client; defaults to the container's reused S3 client.
+    :param firehose_client: Firehose client; defaults to the container's reused Firehose client.
     :param sleep: sleeps between retries (injectable, like ``clock``).
     :param clock: monotonic clock in seconds.
     :param max_retry_seconds: how long a stream may accept nothing before DeliveryError.
@@ -133,11 +134,8 @@ def handler(
         )
     objects = [obj for obj in s3_objects(event) if obj.created]
     physical = streams(environ)
-    if s3_client is None or firehose_client is None:
-        import boto3
-
-        s3_client = s3_client or boto3.client("s3")
-        firehose_client = firehose_client or boto3.client("firehose")
+    s3_client = s3_client or client("s3")
+    firehose_client = firehose_client or client("firehose")
     sender = _Sender(
         client=firehose_client,
         clock=clock,
