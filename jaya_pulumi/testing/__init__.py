@@ -3,6 +3,8 @@
 ``JayaMocks`` and ``synth`` run the real Pulumi SDK under ``pulumi.runtime.set_mocks``.
 """
 
+from jaya_pulumi.testing._copy import UnsupportedCopyOptionError
+from jaya_pulumi.testing._firehose import Delivery, FirehoseDeliveryError, FirehoseEmulator
 from jaya_pulumi.testing._harness import (
     HandlerFailedError,
     Harness,
@@ -18,6 +20,9 @@ from jaya_pulumi.testing._synth import RegisteredResource, Synthesis, synth
 __all__ = [
     "DEFAULT_ACCOUNT",
     "DEFAULT_REGION",
+    "Delivery",
+    "FirehoseDeliveryError",
+    "FirehoseEmulator",
     "HandlerFailedError",
     "Harness",
     "HarnessError",
@@ -27,6 +32,7 @@ __all__ = [
     "RegisteredResource",
     "ResourceRejectedError",
     "Synthesis",
+    "UnsupportedCopyOptionError",
     "s3_event",
     "synth",
     "test",

@@ -209,3 +209,17 @@ def test_a_pipeline_without_tables_starts_no_database() -> None:
             h.rows("anything")
         with pytest.raises(HarnessError, match="has no Firehose"):
             h.flush()
+
+
+def test_without_a_database_url_an_embedded_postgres_runs_for_the_block() -> None:
+    import psycopg2
+
+    with test(the_pipeline()) as h:
+        h.client("s3").put_object(
+            Bucket="my-source-bucket", Key="e.json.gz", Body=gz_lines('{"name": "emb"}')
+        )
+        h.flush()
+        assert h.query('SELECT name FROM "my-schema"."my-table"') == [("emb",)]
+        url = h.database_url
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(url, connect_timeout=2)
