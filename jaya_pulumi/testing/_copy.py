@@ -17,7 +17,8 @@ Emulated options (parsed from the stream's ``copyOptions`` string; anything else
 - ``TRUNCATECOLUMNS``: strings longer than a ``VARCHAR(n)``/``CHAR(n)`` are cut to ``n`` bytes
   (Redshift lengths are UTF-8 bytes, not characters; cuts fall on character boundaries).
 - ``TIMEFORMAT [AS] 'auto'`` / ``DATEFORMAT [AS] 'auto'``: ISO 8601 variants (``T`` or space,
-  fractional seconds, ``Z`` or offsets) load into TIMESTAMP/TIMESTAMPTZ/DATE columns. Without
+  fractional seconds, ``Z`` or offsets) load into TIMESTAMP/TIMESTAMPTZ/DATE columns (an offset
+  converts a TIMESTAMPTZ to UTC and is ignored by a TIMESTAMP, as in Redshift). Without
   them only Redshift's defaults load (``YYYY-MM-DD HH:MI:SS[.ffffff]`` and ``YYYY-MM-DD``).
 - ``BLANKSASNULL`` / ``EMPTYASNULL``: blank / empty strings load as NULL into character columns.
 
@@ -274,9 +275,8 @@ def _parse_timestamp(text: str, auto: bool, column: ColumnSpec) -> dt.datetime:
         ) from None
     if column.type == "TIMESTAMPTZ":
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
+    # Redshift keeps a TIMESTAMP's wall-clock time and ignores an offset in the input
+    return parsed.replace(tzinfo=None)
 
 
 def _parse_date(text: str, auto: bool, column: ColumnSpec) -> dt.date:
@@ -404,13 +404,7 @@ def _objects(line: str) -> list[Any]:
         values.append(value)
 
 
-def _rows(
-    raw: bytes,
-    lineno: int,
-    table: TableSpec,
-    columns: Sequence[ColumnSpec],
-    options: CopyOptions,
-) -> list[tuple[Any, ...]]:
+def _rows(raw: bytes, columns: Sequence[ColumnSpec], options: CopyOptions) -> list[tuple[Any, ...]]:
     """Parse and convert one line of the staged object into rows, or raise ``_Reject``."""
     try:
         text = raw.decode()
@@ -491,7 +485,7 @@ def copy_json(
         if not raw.strip():
             continue
         try:
-            rows = _rows(raw, lineno, table, specs, opts)
+            rows = _rows(raw, specs, opts)
         except _Reject as reject:
             result.rejected.append(
                 RejectedRecord(raw, lineno, reject.code, reject.message, reject.column)

@@ -168,8 +168,22 @@ def test_timeformat_auto_loads_iso_timestamps(postgres_url: str) -> None:
     assert result.rejected == []
     assert rows == [
         (dt.datetime(2026, 11, 25, 18, 30), dt.date(2026, 11, 25)),
-        (dt.datetime(2026, 11, 25, 18, 30, 0, 250000), None),
+        (dt.datetime(2026, 11, 25, 19, 30, 0, 250000), None),  # TIMESTAMP ignores the offset
         (dt.datetime(2026, 11, 25, 20, 0), None),
+    ]
+
+
+def test_timestamptz_is_stored_in_utc(postgres_url: str) -> None:
+    spec = make_table(postgres_url, sa.Column("at", sa.DateTime(timezone=True)))
+    _, rows = load(
+        postgres_url,
+        spec,
+        ['{"at": "2026-11-25T19:30:00+01:00"}', '{"at": "2026-11-25 20:00:00"}'],
+        "JSON 'auto' TIMEFORMAT 'auto'",
+    )
+    assert [r[0].astimezone(dt.UTC).replace(tzinfo=None) for r in rows] == [
+        dt.datetime(2026, 11, 25, 18, 30),
+        dt.datetime(2026, 11, 25, 20, 0),
     ]
 
 
