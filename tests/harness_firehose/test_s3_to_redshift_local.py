@@ -19,6 +19,7 @@ from firehose_handlers import send_unjoined
 
 from jaya_pulumi import S3, AWSLambda, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
 from jaya_pulumi.cli._load import load_pipelines
+from jaya_pulumi.errors import JayaError
 from jaya_pulumi.testing import HarnessError, test
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "s3_to_redshift.py"
@@ -126,6 +127,8 @@ def test_records_still_buffered_are_delivered_when_the_harness_exits(postgres_ur
         assert h.firehose.deliveries == []
     (delivery,) = h.firehose.deliveries
     assert (delivery.reason, delivery.records, delivery.loaded) == ("exit", 1, 1)
+    with pytest.raises(JayaError, match="query the tables inside the `with test"):
+        h.rows("my-table")
 
 
 def test_buffering_interval_runs_on_the_injected_clock(postgres_url: str) -> None:
