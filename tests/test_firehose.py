@@ -160,6 +160,11 @@ def test_firehose_settings_are_checked() -> None:
         )
 
 
+def test_prefix_that_is_not_a_folder_is_warned_about() -> None:
+    with pytest.warns(UserWarning, match="prefix 'staged' does not end with '/'"):
+        firehose(prefix="staged")
+
+
 def test_seed_table_ddl_is_redshift_text() -> None:
     seed = Table(
         {"db-name": "my-db-name", "db-user": "my-user", "db-passwd": "my-passwd", "db-server": "my-cluser-url"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -235,6 +236,13 @@ class Firehose(Node):
         """The delivery role's name."""
         self.prefix: str = prefix or ""
         """Key prefix in the holding bucket."""
+        if self.prefix and not self.prefix.endswith(("/", "-", "_")):
+            warnings.warn(
+                f"Firehose({firehose_name!r}) prefix {self.prefix!r} does not end with '/': Firehose "
+                f"uses it verbatim, so staged keys read like '{self.prefix}2026/11/25/...'. Write "
+                f"prefix={self.prefix + '/'!r} if you meant a folder.",
+                stacklevel=2,
+            )
         if self.prefix.startswith("/"):
             raise PipelineDefinitionError(
                 f"prefix {prefix!r} of Firehose({firehose_name!r}) must not start with '/'."
