@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jaya_pulumi.automation._errors import not_installed, translate
 from jaya_pulumi.automation._events import NodeChanges, NodeEvents
@@ -259,19 +259,10 @@ def destroy(
     on_output: Callable[[str], Any] | None = None,
 ) -> DestroyResult:
     """Delete every resource of an existing stack; parameters as for :func:`preview`."""
-    with _session(
-        pipeline_or_program, stack, project_name, None, None, aws_conf,
-        backend_url, passphrase, pulumi_home, work_dir, create=False,
-    ) as session:  # fmt: skip
-        events = NodeEvents(session.pipeline)
-        result = session.run(
-            lambda st: st.destroy(
-                on_event=_tee(events, on_event), on_output=on_output, color="never"
-            )
-        )
-        return DestroyResult(
-            stack, tuple(events.nodes), _ops(result.summary.resource_changes), result.stdout, events
-        )
+    return _existing_stack_operation(
+        "destroy", DestroyResult, pipeline_or_program, stack, project_name, aws_conf,
+        backend_url, passphrase, pulumi_home, work_dir, on_event, on_output,
+    )  # fmt: skip
 
 
 def refresh(
@@ -288,17 +279,41 @@ def refresh(
     on_output: Callable[[str], Any] | None = None,
 ) -> RefreshResult:
     """Bring the stack's state in line with what exists in AWS; parameters as for :func:`preview`."""
+    return _existing_stack_operation(
+        "refresh", RefreshResult, pipeline_or_program, stack, project_name, aws_conf,
+        backend_url, passphrase, pulumi_home, work_dir, on_event, on_output,
+    )  # fmt: skip
+
+
+_R = TypeVar("_R", DestroyResult, RefreshResult)
+
+
+def _existing_stack_operation(
+    operation: str,
+    result_type: type[_R],
+    pipeline_or_program: Pipeline | Program,
+    stack: str,
+    project_name: str | None,
+    aws_conf: Mapping[str, Any] | None,
+    backend_url: str | None,
+    passphrase: str | None,
+    pulumi_home: str | None,
+    work_dir: str | None,
+    on_event: OnEvent | None,
+    on_output: Callable[[str], Any] | None,
+) -> _R:
+    """Run ``destroy`` or ``refresh`` on a stack that must already exist."""
     with _session(
         pipeline_or_program, stack, project_name, None, None, aws_conf,
         backend_url, passphrase, pulumi_home, work_dir, create=False,
     ) as session:  # fmt: skip
         events = NodeEvents(session.pipeline)
         result = session.run(
-            lambda st: st.refresh(
+            lambda st: getattr(st, operation)(
                 on_event=_tee(events, on_event), on_output=on_output, color="never"
             )
         )
-        return RefreshResult(
+        return result_type(
             stack, tuple(events.nodes), _ops(result.summary.resource_changes), result.stdout, events
         )
 
