@@ -1,10 +1,13 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures: a real PostgreSQL, and a stand-in for the Pulumi CLI."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +29,21 @@ def postgres_url() -> Iterator[str]:
     finally:
         server.cleanup()
         shutil.rmtree(pgdata, ignore_errors=True)
+
+
+_SPEC = importlib.util.spec_from_file_location(
+    "jaya_fake_pulumi", Path(__file__).parent / "fixtures" / "fake_pulumi.py"
+)
+assert _SPEC is not None and _SPEC.loader is not None
+fake_pulumi = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(fake_pulumi)
+
+
+@pytest.fixture
+def fake_cli(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Replace the Pulumi CLI with recorded events (``tests/fixtures/fake_pulumi.py``).
+
+    The dict records what the wrappers passed.
+    """
+    calls: dict[str, Any] = fake_pulumi.install(monkeypatch)
+    return calls
