@@ -8,6 +8,7 @@ the whole graph lives in the chain objects the user holds.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar, TypeVar, Union
 
@@ -35,7 +36,7 @@ ALLOWED_EDGES: tuple[tuple[str, str, str], ...] = (
 """Edge kinds the DSL accepts, as ``(source kind, target kind, meaning)``."""
 
 
-class Node:
+class Node(ABC):
     """Base class of every pipeline node; ``>>`` connects nodes into chains."""
 
     kind: ClassVar[str] = "Node"
@@ -47,9 +48,9 @@ class Node:
         return f"{type(self).__name__}({self.key!r})"
 
     @property
+    @abstractmethod
     def key(self) -> str:
         """The node's logical name (a bucket name, a function name, ...)."""
-        raise NotImplementedError  # pragma: no cover - every concrete node overrides it
 
     def __rshift__(self, other: Target) -> Chain:
         return Chain.of(self) >> other
