@@ -3,10 +3,9 @@
 Harness: ``put_object`` into the source bucket; S3's notification runs the real ``CopyS3Lambda``
 archive in-process (policy checked on its calls); then ``get_object`` from the destination.
 Bare moto: the same boto3 calls made directly against moto (``put_object``, the managed ``copy``
-the handler makes, ``get_object``) with one client. A second harness run swaps in a handler that
-keeps one S3 client per warm container (the shipped handler makes a client per event, which costs
-more than the calls themselves). Prints events per second and the overheads; exits 1 when the
-shipped pipe's overhead over bare moto is above ``--budget`` (25%).
+the handler makes, ``get_object``) with one client, as the handler keeps one client per warm
+container. Prints events per second and the overhead; exits 1 when the harness's overhead over
+bare moto is above ``--budget`` (25%).
 
     python benchmarks/harness.py [--objects 1000] [--repeat 3] [--budget 0.25]
 """
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jaya_pulumi import S3, AWSLambda, Pipeline
+from jaya_pulumi import Pipeline
 from jaya_pulumi.testing import test
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "three_node_pipe.py"
@@ -35,30 +34,6 @@ def three_node_pipe() -> Pipeline:
     pipeline = namespace["piper"]
     assert isinstance(pipeline, Pipeline)
     return pipeline
-
-
-_CLIENTS: dict[str, Any] = {}
-
-
-def reusing_copy(event: dict[str, Any], context: Any) -> Any:
-    """``CopyS3Lambda``'s body with one S3 client per warm container, made on first use."""
-    import boto3
-
-    from jaya_pulumi.runtime import copy
-
-    if "s3" not in _CLIENTS:
-        _CLIENTS["s3"] = boto3.client("s3")
-    return copy.handler(event, context, s3_client=_CLIENTS["s3"])
-
-
-def reusing_pipe() -> Pipeline:
-    """The three-node pipe with :func:`reusing_copy` in place of ``CopyS3Lambda``."""
-    p = (
-        S3(SOURCE, "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
-        >> AWSLambda("copy-s3", reusing_copy, alias="staging")
-        >> S3(DESTINATION, "us-east-1")
-    )
-    return Pipeline("three-node-pipe", [p])
 
 
 def through_harness(pipeline: Pipeline, objects: int) -> float:
@@ -105,19 +80,16 @@ def main() -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     n = args.objects
     harness = min(through_harness(three_node_pipe(), n) for _ in range(args.repeat))
-    reusing = min(through_harness(reusing_pipe(), n) for _ in range(args.repeat))
     bare = min(bare_moto(n) for _ in range(args.repeat))
     rows = [
-        ("harness: three-node pipe as shipped", harness),
-        ("harness: same, handler reuses its client", reusing),
+        ("harness: three-node pipe", harness),
         ("bare moto: put + copy + get", bare),
     ]
     print(f"{'':<42}{'seconds':>9}{'events/s':>10}{'ms/object':>11}")
     for label, seconds in rows:
         print(f"{label:<42}{seconds:>9.2f}{n / seconds:>10.0f}{seconds / n * 1000:>11.2f}")
     overhead = harness / bare - 1
-    print(f"overhead over bare moto, as shipped:        {overhead:+.1%} (budget {args.budget:.0%})")
-    print(f"overhead over bare moto, client reused:     {reusing / bare - 1:+.1%}")
+    print(f"harness overhead over bare moto: {overhead:+.1%} (budget {args.budget:.0%})")
     return 0 if overhead <= args.budget else 1
 
 
