@@ -162,8 +162,16 @@ def local(
             put_by_you.add(f"s3://{bucket}/{item.key}")
             if progress is not None:
                 progress.update(done)
+        tables: list[list[str]] = []
+        rejected = 0
+        if pipeline.tables:
+            h.flush()  # deliver what Firehose buffers now, rather than at the interval
+            tables = [[t.key, str(len(h.rows(t)))] for t in pipeline.tables]
+            rejected = len(h.firehose.error_records())
         invocations = h.invocations()
-        landed = _landed(s3, buckets)
+        landed = _landed(
+            s3, [*buckets, *(h.bucket_name(f.holding_bucket) for f in pipeline.firehoses)]
+        )
 
     writers = {w: i.function for i in invocations if i.ok for w in i.writes}
     if files:
@@ -206,11 +214,18 @@ def local(
         [
             url,
             _size(size),
-            "put by you" if url in put_by_you else f"written by {writers.get(url, '?')}",
+            "put by you" if url in put_by_you else f"written by {writers.get(url, 'Firehose')}",
         ]
         for url, size in landed
     ]
     click.echo(_table(["OBJECT", "SIZE", "HOW"], rows) if rows else "  none")
+    if tables:
+        click.echo("\nRows in the pipeline's tables (local PostgreSQL):")
+        click.echo(_table(["TABLE", "ROWS"], tables))
+        if rejected:
+            click.echo(
+                f"  {rejected} record(s) did not fit their table: see the streams' errors/ prefix"
+            )
     if logs:
         for i in invocations:
             click.echo(f"\nLogs of {i.function} (try {i.attempt}, request {i.request_id}):")
