@@ -1,7 +1,7 @@
 """The body of ``MapS3ToFirehoseLambda``: map each line of each created object to Firehose records.
 
-For every object in the S3 event the handler streams the body through ``open_function`` (never
-reading it whole), calls ``map_function(line, bucket, key)`` on each line and sends the records it
+For every object in the S3 event the handler streams the body (of the version the event names,
+when the bucket is versioned) through ``open_function`` (never reading it whole), calls ``map_function(line, bucket, key)`` on each line and sends the records it
 returns to the physical delivery stream behind each logical ``firehose_name``.
 
 Records are packed into ``PutRecordBatch`` calls within the service limits: at most
@@ -159,7 +159,11 @@ def handler(
     for obj in objects:
         bucket, key = obj.bucket, obj.key
         sender.where = f"s3://{bucket}/{key}"
-        body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
+        if obj.version_id is None:
+            body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
+        else:
+            # the version the event names, not whatever overwrote it since (or on S3's retry)
+            body = s3_client.get_object(Bucket=bucket, Key=key, VersionId=obj.version_id)["Body"]
         lineno = 0
         try:
             reader = open_function(body)

@@ -383,3 +383,25 @@ def test_a_record_json_cannot_encode_carries_the_line(s3_event: Event) -> None:
     assert "encoding a record map_function returned for line 1 of s3://src/k" in "".join(
         info.value.__notes__
     )
+
+
+def test_maps_the_version_the_event_names_when_the_object_was_overwritten(
+    s3_event: Event, aws_credentials: None
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="src")
+        s3.put_bucket_versioning(Bucket="src", VersioningConfiguration={"Status": "Enabled"})
+        first = s3.put_object(Bucket="src", Key="in/a.gz", Body=gzip_lines([json.dumps({"id": 1})]))
+        s3.put_object(Bucket="src", Key="in/a.gz", Body=gzip_lines([json.dumps({"id": 2})]))
+        event = s3_event("src", "in/a.gz")
+        event["Records"][0]["s3"]["object"]["versionId"] = first["VersionId"]
+        firehose = StubFirehose()
+
+        handler(event, None, map_function=to_orders, s3_client=s3, firehose_client=firehose)
+
+    # the event is about the first version: its lines must not be lost to the overwrite
+    assert firehose.accepted["orders-stream-1a2b"] == [b'{"id": 1}\n']
