@@ -7,14 +7,14 @@ from typing import Any
 import click
 
 from jaya_pulumi.cli._load import load_pipeline
-from jaya_pulumi.cli._options import lifecycle_settings, pipeline_argument, stack_options
+from jaya_pulumi.cli._options import lifecycle_options, lifecycle_settings, pipeline_argument
 
 __all__ = ["destroy"]
 
 
 @click.command()
 @pipeline_argument
-@stack_options
+@lifecycle_options
 @click.option("-y", "--yes", is_flag=True, help="Destroy without asking.")
 def destroy(
     pipeline_file: str, pipeline_name: str | None, stack: str, yes: bool, **options: Any

@@ -9,11 +9,13 @@ from typing import Any, TypeVar
 import click
 
 __all__ = [
+    "lifecycle_options",
     "lifecycle_settings",
     "parse_pairs",
     "pipeline_argument",
     "stack_options",
     "stack_settings",
+    "state_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,55 +35,75 @@ def pipeline_argument(func: F) -> F:
     )(func)
 
 
-def stack_options(func: F) -> F:
-    """``-s/--stack``, ``--config``, ``--secret``, ``--region``, ``--backend-url`` and friends."""
-    options = [
-        click.option(
-            "-s",
-            "--stack",
-            default="staging",
-            show_default=True,
-            help="The stack (environment) to operate on.",
-        ),
-        click.option(
-            "-c",
-            "--config",
-            "config",
-            metavar="KEY=VALUE",
-            multiple=True,
-            help="Stack configuration, e.g. -c aws:region=us-east-1 (repeatable).",
-        ),
-        click.option(
-            "--secret",
-            "secrets",
-            metavar="KEY=VALUE",
-            multiple=True,
-            help="Secret stack configuration, stored encrypted (repeatable).",
-        ),
-        click.option("--region", default=None, help="AWS region (sets aws:region)."),
-        click.option("--profile", default=None, help="AWS profile the engine uses (never stored)."),
-        click.option(
-            "--backend-url",
-            default=None,
-            envvar="PULUMI_BACKEND_URL",
-            help="State backend, e.g. file://~/.jaya-state (default: Pulumi's own choice).",
-        ),
-        click.option(
-            "--passphrase-env",
-            metavar="VAR",
-            default=None,
-            help="Read the secrets passphrase from this environment variable.",
-        ),
-        click.option(
-            "--work-dir",
-            type=click.Path(file_okay=False, exists=True),
-            default=None,
-            help="A Pulumi project directory whose Pulumi.<stack>.yaml to use.",
-        ),
-    ]
+_STACK = click.option(
+    "-s",
+    "--stack",
+    default="staging",
+    show_default=True,
+    help="The stack (environment) to operate on.",
+)
+_CONFIG = [
+    click.option(
+        "-c",
+        "--config",
+        "config",
+        metavar="KEY=VALUE",
+        multiple=True,
+        help="Stack configuration, e.g. -c aws:region=us-east-1 (repeatable).",
+    ),
+    click.option(
+        "--secret",
+        "secrets",
+        metavar="KEY=VALUE",
+        multiple=True,
+        help="Secret stack configuration, stored encrypted (repeatable).",
+    ),
+    click.option("--region", default=None, help="AWS region (sets aws:region)."),
+]
+_PROFILE = click.option(
+    "--profile", default=None, help="AWS profile the engine uses (never stored)."
+)
+_STATE = [
+    click.option(
+        "--backend-url",
+        default=None,
+        envvar="PULUMI_BACKEND_URL",
+        help="State backend, e.g. file://~/.jaya-state (default: Pulumi's own choice).",
+    ),
+    click.option(
+        "--passphrase-env",
+        metavar="VAR",
+        default=None,
+        help="Read the secrets passphrase from this environment variable.",
+    ),
+    click.option(
+        "--work-dir",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        help="A Pulumi project directory whose Pulumi.<stack>.yaml to use.",
+    ),
+]
+
+
+def _apply(func: F, options: list[Callable[[F], F]]) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def stack_options(func: F) -> F:
+    """``-s/--stack``, ``--config``, ``--secret``, ``--region``, ``--backend-url`` and friends."""
+    return _apply(func, [_STACK, *_CONFIG, _PROFILE, *_STATE])
+
+
+def lifecycle_options(func: F) -> F:
+    """The :func:`stack_options` of ``destroy``: no stack config, which it would not use."""
+    return _apply(func, [_STACK, _PROFILE, *_STATE])
+
+
+def state_options(func: F) -> F:
+    """The :func:`stack_options` of ``outputs``: only what reaches the stack's state."""
+    return _apply(func, [_STACK, *_STATE])
 
 
 def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
@@ -97,13 +119,13 @@ def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
 
 def stack_settings(
     *,
-    config: tuple[str, ...],
-    secrets: tuple[str, ...],
-    region: str | None,
-    profile: str | None,
     backend_url: str | None,
     passphrase_env: str | None,
     work_dir: str | None,
+    config: tuple[str, ...] = (),
+    secrets: tuple[str, ...] = (),
+    region: str | None = None,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of :mod:`jaya_pulumi.automation` calls, from the shared options."""
     settings = parse_pairs(config, "--config")

@@ -8,14 +8,14 @@ from typing import Any
 import click
 
 from jaya_pulumi.cli._load import load_pipeline
-from jaya_pulumi.cli._options import lifecycle_settings, pipeline_argument, stack_options
+from jaya_pulumi.cli._options import lifecycle_settings, pipeline_argument, state_options
 
 __all__ = ["outputs"]
 
 
 @click.command()
 @pipeline_argument
-@stack_options
+@state_options
 @click.option("--json", "as_json", is_flag=True, help="Print the outputs as one JSON object.")
 @click.option("--show-secrets", is_flag=True, help="Print secret outputs in clear.")
 def outputs(

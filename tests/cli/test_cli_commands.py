@@ -56,6 +56,11 @@ def test_stack_subcommands_take_a_stack_and_a_backend(name: str) -> None:
         (["preview"], "Missing argument 'PIPELINE_FILE'"),
         (["preview", str(THREE_NODE_PIPE), "-c", "aws:region"], "is not KEY=VALUE"),
         (["up", str(THREE_NODE_PIPE), "--bogus"], "No such option '--bogus'"),
+        # destroy and outputs take no stack config: refused, not silently dropped
+        (["destroy", str(THREE_NODE_PIPE), "--yes", "--region", "eu-west-1"], "'--region'"),
+        (["destroy", str(THREE_NODE_PIPE), "--yes", "-c", "aws:region=eu-west-1"], "'-c'"),
+        (["outputs", str(THREE_NODE_PIPE), "--secret", "pipe:token=x"], "'--secret'"),
+        (["outputs", str(THREE_NODE_PIPE), "--profile", "data-eng"], "'--profile'"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
