@@ -78,6 +78,11 @@ class StackOutput:
     secret: bool = False
     """True when Pulumi keeps the value encrypted."""
 
+    def __repr__(self) -> str:
+        """Show ``[secret]`` for a secret value, as Pulumi's own ``OutputValue`` does."""
+        value = "'[secret]'" if self.secret else repr(self.value)
+        return f"StackOutput(value={value}, secret={self.secret})"
+
 
 @dataclass(frozen=True)
 class OperationResult:

@@ -106,6 +106,17 @@ def test_up_returns_outputs_and_progress(fake_cli: dict[str, Any], pipeline) -> 
     assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)"
 
 
+def test_secret_outputs_stay_hidden_when_a_result_is_printed(
+    fake_cli: dict[str, Any], pipeline
+) -> None:  # type: ignore[no-untyped-def]
+    result = automation.up(pipeline, "staging")
+
+    shown = repr(result) + str(result.outputs) + repr(automation.outputs(pipeline, "staging"))
+    assert "s3cr3t" not in shown
+    assert "[secret]" in repr(result.outputs["token"])
+    assert result.outputs["token"].value == "s3cr3t"  # the value itself is still there to use
+
+
 def test_destroy_and_outputs_never_create_a_stack(fake_cli: dict[str, Any], pipeline) -> None:  # type: ignore[no-untyped-def]
     result = automation.destroy(pipeline, "staging")
     assert fake_cli["how"] == "select" and fake_cli["destroyed"]
