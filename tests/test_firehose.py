@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 import sqlalchemy as sa
+from handlers_for_tests import json_lines_to_events as mapper
 
 from jaya_pulumi import (
     S3,
@@ -32,11 +33,6 @@ DB_CONF = {
     "db-passwd": "s3cr3t-pw",
     "db-server": "cluster.example.com",
 }
-
-
-def mapper(line: bytes, bucket: str, key: str) -> list[dict[str, Any]]:
-    """Parse each line as JSON and send it to 'events'."""
-    return [{"firehose_name": "events", "result": [json.loads(line)]}]
 
 
 def table(name: str = "events", **kwargs: Any) -> Table:

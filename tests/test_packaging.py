@@ -221,3 +221,104 @@ def test_zip_entries_are_sorted_with_fixed_timestamps() -> None:
     infos = zipfile.ZipFile(io.BytesIO(archive.to_zip())).infolist()
     assert [i.filename for i in infos] == sorted(archive.files)
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def write_package(root: Path, name: str, source: str) -> None:
+    package = root / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "handlers.py").write_text(source)
+
+
+PIPELINE_BESIDE_HANDLER = """
+from jaya_pulumi import S3, AWSLambda, CopyS3Lambda, Pipeline
+
+
+def upper(event, context):
+    return event["who"].upper()
+
+
+piper = Pipeline("beside", [S3("in-bucket", on=[S3.ALL_CREATED_OBJECTS]) >> CopyS3Lambda({}) >> S3("out-bucket")])
+"""
+
+
+def test_handler_beside_its_pipeline_imports_inside_lambda(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_package(tmp_path / "src", "beside_pkg", PIPELINE_BESIDE_HANDLER)
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    from beside_pkg.handlers import upper  # type: ignore[import-not-found]
+
+    archive = package_function(AWSLambda("f", upper))
+    assert "jaya_pulumi/dsl/_pipeline.py" in archive.files
+    script = "import json, jaya_entry; print(json.dumps({'out': jaya_entry.handler({'who': 'Rajiv'}, None)}))"
+    assert run_isolated(unpack(archive, tmp_path / "archive"), deps_dir(tmp_path), script) == {
+        "out": "RAJIV"
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "culprit"),
+    [
+        (
+            "import sqlalchemy\n\ndef h(event, context):\n    return 1\n",
+            ".handlers imports sqlalchemy",
+        ),
+        ("from .helpers import h\n", ".helpers imports pandas"),
+        (
+            "from jaya_pulumi.testing import test\n\ndef h(event, context):\n    return 1\n",
+            "imports jaya_pulumi.testing.test",
+        ),
+        (
+            "from jaya_pulumi import deploy\n\ndef h(event, context):\n    return 1\n",
+            "imports jaya_pulumi.deploy",
+        ),
+    ],
+    ids=["third-party", "through-a-sibling", "jaya-testing", "jaya-deploy"],
+)
+def test_handler_whose_module_would_not_import_inside_lambda_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, culprit: str
+) -> None:
+    package = f"acme_bad_{len(source)}"  # a fresh module per case
+    write_package(tmp_path / "src", package, source)
+    (tmp_path / "src" / package / "helpers.py").write_text(
+        "import pandas\n\ndef h(event, context):\n    return 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    monkeypatch.setitem(sys.modules, "pandas", sys)  # importable here, absent inside Lambda
+    with pytest.raises(PackagingError, match="would fail to import inside Lambda") as err:
+        package_function(AWSLambda("f", f"{package}.handlers:h"))
+    assert culprit in str(err.value)
+    assert "requirements=[...]" in str(err.value)
+
+
+def test_lazy_guarded_and_type_only_imports_are_not_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import pandas\n"
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\n"
+        "def h(event, context):\n    import numpy\n    return json.dumps(event)\n"
+    )
+    write_package(tmp_path / "src", "acme_lazy", source)
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    assert not package_function(AWSLambda("f", "acme_lazy.handlers:h")).by_value
+
+
+def test_requirements_satisfy_third_party_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_package(
+        tmp_path / "src", "acme_sa", "import sqlalchemy\n\ndef h(event, context):\n    return 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    package_function(AWSLambda("f", "acme_sa.handlers:h", requirements=["SQLAlchemy==2.1.9"]))
+    # A requirement this machine has not installed may provide anything: no verdict then.
+    write_package(
+        tmp_path / "src2", "acme_yaml", "import yaml\n\ndef h(event, context):\n    return 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "src2"))
+    with pytest.raises(PackagingError, match=r"acme_yaml\.handlers imports yaml"):
+        package_function(AWSLambda("f", "acme_yaml.handlers:h"))
+    package_function(AWSLambda("f", "acme_yaml.handlers:h", requirements=["not-installed-here==1"]))

@@ -22,6 +22,7 @@ from typing import Any
 
 from jaya_pulumi.dsl import AWSLambda, HandlerRef
 from jaya_pulumi.errors import PackagingError
+from jaya_pulumi.packaging._imports import dist_name, unavailable_imports
 
 __all__ = ["ENTRY_HANDLER", "LambdaArchive", "default_runtime", "package_function"]
 
@@ -32,7 +33,7 @@ ENTRY_HANDLER = f"{ENTRY_MODULE}.handler"
 PICKLE_FILE = "jaya_handler.b64"
 """Where a by-value handler's pickle sits in the archive (base64 text)."""
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_RUNTIME_PACKAGE = Path(__file__).resolve().parent.parent / "runtime"
+_PACKAGE = Path(__file__).resolve().parent.parent
 _STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 _SITE = tuple(
     Path(p).resolve() for key in ("purelib", "platlib") if (p := sysconfig.get_paths().get(key))
@@ -140,6 +141,7 @@ def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaA
     if reference is not None:
         module, attr = reference
         files.update(_module_files(function, module))
+        _check_imports(function, [module], files)
         spec: dict[str, Any] = {"mode": "reference", "module": module, "attr": attr}
         by_value = False
     else:
@@ -153,8 +155,10 @@ def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaA
         pickled = _pickle(function, handler_obj)
         files[PICKLE_FILE] = base64.b64encode(pickled).decode("ascii") + "\n"
         files.update(_dill_files())
-        for module in sorted(_modules_referenced(pickled)):
+        referenced = sorted(_modules_referenced(pickled))
+        for module in referenced:
             files.update(_module_files(function, module))
+        _check_imports(function, referenced, files)
         spec = {"mode": "value", "file": PICKLE_FILE, "python": list(sys.version_info[:2])}
         by_value = True
     files[f"{ENTRY_MODULE}.py"] = _ENTRY_TEMPLATE.format(spec=json.dumps(spec, sort_keys=True))
@@ -243,11 +247,64 @@ def _read_tree(root: Path, prefix: str) -> Iterator[tuple[str, str]]:
         yield f"{prefix}/{rel.as_posix()}", path.read_text(encoding="utf-8")
 
 
+_PACKAGE_STUB = '''"""jaya_pulumi inside Lambda: the runtime, and the pipeline language for modules defining pipelines.
+
+Names such as ``S3`` or ``Pipeline`` load on first use, so a handler that never touches them pays
+nothing for them at cold start.
+"""
+
+import importlib
+
+_LANGUAGE = ("jaya_pulumi.dsl", "jaya_pulumi.errors")
+
+
+def __getattr__(name):
+    for module_name in _LANGUAGE:
+        module = importlib.import_module(module_name)
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(
+        "module 'jaya_pulumi' has no attribute %r inside Lambda: only its runtime and its "
+        "pipeline language (jaya_pulumi.dsl, jaya_pulumi.errors) are shipped" % name
+    )
+'''
+
+
 @functools.cache
 def _runtime_files() -> tuple[tuple[str, str], ...]:
-    files = [("jaya_pulumi/__init__.py", '"""jaya_pulumi runtime, as shipped inside Lambda."""\n')]
-    files += _read_tree(_RUNTIME_PACKAGE, "jaya_pulumi/runtime")
+    """``jaya_pulumi``'s runtime and pipeline language, as every archive carries them."""
+    files = [
+        ("jaya_pulumi/__init__.py", _PACKAGE_STUB),
+        ("jaya_pulumi/errors.py", (_PACKAGE / "errors.py").read_text(encoding="utf-8")),
+    ]
+    files += _read_tree(_PACKAGE / "runtime", "jaya_pulumi/runtime")
+    files += _read_tree(_PACKAGE / "dsl", "jaya_pulumi/dsl")
     return tuple(files)
+
+
+@functools.cache
+def _jaya_names() -> frozenset[str]:
+    """What ``from jaya_pulumi import ...`` can take inside Lambda."""
+    from jaya_pulumi import dsl, errors
+
+    return frozenset({*dsl.__all__, *errors.__all__, "dsl", "errors", "runtime"})
+
+
+def _check_imports(function: AWSLambda, modules: list[str], files: Mapping[str, str]) -> None:
+    """Refuse a handler whose module imports what Lambda will not have."""
+    missing = [
+        pair
+        for module in modules
+        for pair in unavailable_imports(module, files, function.requirements, _jaya_names())
+    ]
+    if missing:
+        lines = "; ".join(f"{where} imports {what}" for where, what in dict.fromkeys(missing))
+        raise PackagingError(
+            f"The handler of {function.label} would fail to import inside Lambda: {lines}, which "
+            "the Lambda runtime, the archive and the function's requirements do not provide. Add "
+            "the distribution to requirements=[...], move the handler into a module that does not "
+            "import it, or import it inside the function that needs it."
+        )
 
 
 @functools.cache
@@ -280,8 +337,8 @@ def _module_files(function: AWSLambda, module: str) -> dict[str, str]:
         return {}
     if any(root.is_relative_to(s) for s in _SITE):
         dists = importlib.metadata.packages_distributions().get(top, [])
-        wanted = {_dist_name(r) for r in function.requirements}
-        if not any(_dist_name(d) in wanted for d in dists):
+        wanted = {dist_name(r) for r in function.requirements}
+        if not any(dist_name(d) in wanted for d in dists):
             name = dists[0] if dists else top
             raise PackagingError(
                 f"The handler of {function.label} lives in {module}, an installed package "
@@ -297,10 +354,3 @@ def _module_files(function: AWSLambda, module: str) -> dict[str, str]:
             "compiled modules cannot be shipped. Build them into a layer via requirements=."
         )
     return {f"{top}.py": root.read_text(encoding="utf-8")}
-
-
-def _dist_name(requirement: str) -> str:
-    name = requirement
-    for sep in "=<>!~[; @":
-        name = name.split(sep)[0]
-    return name.strip().lower().replace("_", "-")

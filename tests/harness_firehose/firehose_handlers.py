@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -12,3 +13,8 @@ def send_unjoined(event: dict[str, Any], context: Any) -> None:
     boto3.client("firehose").put_record_batch(
         DeliveryStreamName="grant-stream", Records=[{"Data": b'{"name": "sneaky"}\n'}]
     )
+
+
+def json_mapper(line: Any, bucket: str, key: str) -> list[dict[str, Any]]:
+    """Parse each line as JSON and send it to ``grant-stream``."""
+    return [{"firehose_name": "grant-stream", "result": [json.loads(line)]}]

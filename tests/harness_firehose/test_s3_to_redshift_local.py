@@ -10,12 +10,11 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from botocore.exceptions import ClientError
-from firehose_handlers import send_unjoined
+from firehose_handlers import json_mapper, send_unjoined
 
 from jaya_pulumi import S3, AWSLambda, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
 from jaya_pulumi.cli._load import load_pipelines
@@ -197,10 +196,6 @@ def test_a_handler_without_the_grant_is_access_denied_like_aws(postgres_url: str
         assert ":deliverystream/grant-stream" in str(error)
         h.flush()
         assert h.rows(table) == []
-
-
-def json_mapper(line: Any, bucket: str, key: str) -> list[dict[str, Any]]:
-    return [{"firehose_name": "grant-stream", "result": [json.loads(line)]}]
 
 
 def test_a_pipeline_without_tables_starts_no_database() -> None:
