@@ -65,6 +65,8 @@ _FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_SESSION_TOKEN": "testing",
+    # AWS_ENDPOINT_URL_<SERVICE> and a profile's endpoint_url would send calls past moto
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
 }
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
 

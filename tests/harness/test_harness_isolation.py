@@ -81,3 +81,19 @@ def test_one_harness_at_a_time_and_moto_is_restored_after() -> None:
             test(Pipeline("one", [p])).start()
 
     assert notifications._invoke_awslambda is original
+
+
+def test_configured_endpoint_urls_do_not_route_calls_past_moto(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # e.g. a developer's LocalStack settings; nothing listens on port 9
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_FIREHOSE", "http://127.0.0.1:9")
+    p = S3("ep-in", on=[S3.ALL_CREATED_OBJECTS]) >> AWSLambda("h", print) >> S3("ep-out")
+
+    with test(Pipeline("ep", [p])) as h:
+        (listed,) = h.client("lambda").list_functions()["Functions"]
+        assert listed["FunctionName"] == "ep-h-local"
+
+    assert os.environ["AWS_ENDPOINT_URL_LAMBDA"] == "http://127.0.0.1:9"
+    assert "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in os.environ
