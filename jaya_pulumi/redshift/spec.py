@@ -10,14 +10,16 @@ Column types are kept as canonical SQL type strings (``VARCHAR(256)``, ``INTEGER
 what Redshift creates for it anyway; spelling it out makes PostgreSQL create the same column and lets
 migrations compare lengths.
 
-Not supported: interleaved sort keys, column defaults, identity columns, foreign keys and table
-constraints other than the primary key. Redshift's ``DISTSTYLE AUTO`` tables are described, but their
-actual live distribution is not introspected.
+Not supported: interleaved sort keys (refused); column defaults, identity and computed columns,
+foreign keys and constraints other than the primary key (a column that uses one is warned about,
+and the feature is left out of the table). Redshift's ``DISTSTYLE AUTO`` tables are described,
+but their actual live distribution is not introspected.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -333,6 +335,30 @@ def _column_spec(column: sa.Column[Any]) -> ColumnSpec:
     )
 
 
+def _warn_unsupported(table_name: str, column: sa.Column[Any]) -> None:
+    """Warn about each column feature the spec (and so the DDL) leaves out."""
+    left_out = {
+        "default": column.default is not None,
+        # Identity() and Computed() are kept as the column's server_default too
+        "server_default": all(
+            column.server_default is not kept for kept in (None, column.identity, column.computed)
+        ),
+        "Identity": column.identity is not None,
+        "Computed": column.computed is not None,
+        "ForeignKey": bool(column.foreign_keys),
+        "unique": bool(column.unique),
+    }
+    for feature, used in left_out.items():
+        if used:
+            warnings.warn(
+                f"table {table_name!r} column {column.name!r}: {feature} is not supported and is "
+                "left out of the table; only the name, type, nullability, primary key and "
+                "encoding of a column are used",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
 def _keys(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -380,6 +406,7 @@ def table_spec(
                 f"table {table_name!r}: {column!r} is not a SQLAlchemy Column; "
                 "pass sa.Column('name', sa.String) objects"
             )
+        _warn_unsupported(table_name, column)
         built.append(_column_spec(column))
     return TableSpec(
         schema=schema,

@@ -137,6 +137,24 @@ def test_table_spec_names_unsupported_options() -> None:
         seed_spec(redshift_interleaved_sortkey=["name"])
 
 
+def test_column_features_the_ddl_leaves_out_are_warned_about() -> None:
+    columns = [
+        sa.Column("id", sa.Integer, sa.Identity()),
+        sa.Column("loaded_at", sa.DateTime, server_default=sa.func.now()),
+        sa.Column("code", sa.String(8), unique=True),
+        sa.Column("name", sa.String),
+    ]
+    with pytest.warns(UserWarning) as caught:
+        spec = table_spec("t", columns)
+
+    said = [str(w.message) for w in caught]
+    assert len(said) == 3
+    assert "table 't' column 'id': Identity is not supported" in said[0]
+    assert "column 'loaded_at': server_default is not supported" in said[1]
+    assert "column 'code': unique is not supported" in said[2]
+    assert "DEFAULT" not in create_table_ddl(spec)  # what the warning says: it is left out
+
+
 def test_distkey_alone_implies_key() -> None:
     spec = seed_spec(redshift_diststyle=None)
     assert spec.diststyle == "KEY"
