@@ -45,7 +45,9 @@ _S3_ACTIONS: dict[str, str] = {
 
 def _pattern(patterns: Iterable[str], *, ignore_case: bool) -> re.Pattern[str]:
     parts = [re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns]
-    return re.compile("(?:" + "|".join(parts) + r")\Z", re.IGNORECASE if ignore_case else 0)
+    # DOTALL: IAM's wildcards match any character, a newline in an object key included
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("(?:" + "|".join(parts) + r")\Z", flags)
 
 
 def _strings(value: Any) -> list[str]:

@@ -26,6 +26,14 @@ def test_allow_matches_wildcards_and_anything_else_is_denied() -> None:
     assert not CompiledPolicy().allows("s3:GetObject", "arn:aws:s3:::src/in/x")
 
 
+def test_wildcards_match_any_character_a_newline_included() -> None:
+    policy = CompiledPolicy([READ_WRITE])
+
+    assert policy.allows("s3:PutObject", "arn:aws:s3:::dst/two\nlines.txt")
+    assert policy.allows("s3:GetObject", "arn:aws:s3:::src/in/\n")
+    assert not policy.allows("s3:GetObject", "arn:aws:s3:::src/\nin/x")
+
+
 def test_an_explicit_deny_wins() -> None:
     policy = CompiledPolicy(
         [
