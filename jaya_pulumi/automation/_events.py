@@ -2,9 +2,12 @@
 
 Pure: :class:`NodeEvents` consumes :class:`pulumi.automation.events.EngineEvent` objects (from a
 live ``on_event`` callback or a recorded stream) and needs no CLI, no stack and no network.
-A resource belongs to the pipeline node whose component name is the longest prefix of the
-resource's name (see :func:`jaya_pulumi.components._naming.nodes_by_component_name`); anything
-else (the stack, providers, the pipeline component) is grouped under the pipeline itself.
+A resource belongs to the node component it sits under: the outermost ``jaya:aws:Bucket``,
+``jaya:aws:Function``, ``jaya:aws:Firehose`` or ``jaya:redshift:Table`` in its URN's type chain
+says which kind of node, and among the nodes of that kind the one whose component name is the
+longest prefix of the resource's name is the owner (children are named ``<component>-<part>``).
+Anything under no node component (the stack, providers, the pipeline component) is grouped under
+the pipeline itself.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from jaya_pulumi.components._naming import nodes_by_component_name
-from jaya_pulumi.dsl import Pipeline
+from jaya_pulumi.components._naming import (
+    bucket_component_name,
+    firehose_component_name,
+    function_component_name,
+    table_component_name,
+)
+from jaya_pulumi.dsl import Node, Pipeline
 
 if TYPE_CHECKING:
     from pulumi.automation.events import EngineEvent, StepEventMetadata
@@ -23,6 +31,14 @@ __all__ = ["OPS", "NodeChanges", "NodeEvents", "ResourceChange", "past_tense", "
 
 OPS: tuple[str, ...] = ("create", "update", "replace", "delete", "read", "same")
 """The summarised operations, in the order summaries list them."""
+
+_NODE_TYPES = {
+    "jaya:aws:Bucket": "bucket",
+    "jaya:aws:Function": "function",
+    "jaya:aws:Firehose": "firehose",
+    "jaya:redshift:Table": "table",
+}
+"""The component type of each kind of pipeline node."""
 
 _REPLACE_STEPS = frozenset({"replace", "create-replacement", "delete-replaced"})
 _OP_OF_STEP = {
@@ -136,15 +152,15 @@ class NodeEvents:
     def __init__(self, pipeline: Pipeline | None, *, title: str | None = None) -> None:
         self.pipeline: Pipeline | None = pipeline
         """The pipeline being deployed, if any."""
-        self._components: list[tuple[str, NodeChanges]] = []
+        # (kind, component name, group), in pipeline order
+        self._components: list[tuple[str, str, NodeChanges]] = []
         if pipeline is not None:
-            by_name = nodes_by_component_name(pipeline)
             order = {id(n): i for i, n in enumerate(pipeline.nodes)}
-            for component, nodes in sorted(
-                by_name.items(), key=lambda item: min(order[id(n)] for n in item[1])
+            for kind, component, nodes in sorted(
+                _components(pipeline), key=lambda item: min(order[id(n)] for n in item[2])
             ):
                 label = nodes[0].label if len(nodes) == 1 else f"{nodes[0].kind}({nodes[0].key!r})"
-                self._components.append((component, NodeChanges(label, component)))
+                self._components.append((kind, component, NodeChanges(label, component)))
         if title is None:
             title = f"Pipeline({pipeline.name!r})" if pipeline is not None else "program"
         self._pipeline_group = NodeChanges(title, None)
@@ -179,7 +195,7 @@ class NodeEvents:
             if diag.severity in ("warning", "error") and not diag.ephemeral:
                 text = f"{diag.severity}: {diag.message.strip()}"
                 if diag.urn:
-                    self._group_of(resource_name_of(diag.urn)).diagnostics.append(text)
+                    self._group_of(diag.urn).diagnostics.append(text)
                 else:
                     self.diagnostics.append(text)
             return None
@@ -196,9 +212,8 @@ class NodeEvents:
         op = "replace" if step in _REPLACE_STEPS else _OP_OF_STEP.get(step, step)
         known = self._by_urn.get(meta.urn)
         if known is None:
-            name = resource_name_of(meta.urn)
-            group = self._group_of(name)
-            change = ResourceChange(meta.urn, meta.type, name, op)
+            group = self._group_of(meta.urn)
+            change = ResourceChange(meta.urn, meta.type, resource_name_of(meta.urn), op)
             group.resources.append(change)
             self._by_urn[meta.urn] = (group, change)
         else:
@@ -214,27 +229,41 @@ class NodeEvents:
             change.done = True
         return change
 
-    def _group_of(self, name: str) -> NodeChanges:
+    def _group_of(self, urn: str) -> NodeChanges:
+        name = resource_name_of(urn)
+        parts = urn.split("::", 3)
+        chain = parts[2].split("$") if len(parts) == 4 else []
+        kind = next((_NODE_TYPES[t] for t in chain if t in _NODE_TYPES), None)
+        if kind is None and chain:
+            return self._pipeline_group  # the stack, the pipeline component, providers
+        best = self._longest_prefix(name, kind)
+        if best is None and kind is not None:
+            best = self._longest_prefix(name, None)
+        return best if best is not None else self._pipeline_group
+
+    def _longest_prefix(self, name: str, kind: str | None) -> NodeChanges | None:
         best: NodeChanges | None = None
         best_len = -1
-        for component, group in self._components:
+        for component_kind, component, group in self._components:
+            if kind is not None and component_kind != kind:
+                continue
             owns = name == component or name.startswith(component + "-")
             if owns and len(component) > best_len:
                 best, best_len = group, len(component)
-        return best if best is not None else self._pipeline_group
+        return best
 
     # -- reading -----------------------------------------------------------------------------
 
     @property
     def nodes(self) -> list[NodeChanges]:
         """Every node that has resources or diagnostics, in pipeline order; the pipeline group last."""
-        groups = [g for _, g in self._components]
+        groups = [g for _, _, g in self._components]
         groups.append(self._pipeline_group)
         return [g for g in groups if g.resources or g.diagnostics]
 
     def node(self, label: str) -> NodeChanges:
         """The group of the node labelled ``label`` (e.g. ``"S3('raw')"``)."""
-        for _, group in self._components:
+        for _, _, group in self._components:
             if group.label == label:
                 return group
         if label == self._pipeline_group.label:
@@ -249,7 +278,7 @@ class NodeEvents:
     @property
     def labels(self) -> list[str]:
         """Every group's label, whether or not it has resources yet."""
-        return [g.label for _, g in self._components] + [self._pipeline_group.label]
+        return [g.label for _, _, g in self._components] + [self._pipeline_group.label]
 
     @property
     def resources(self) -> list[ResourceChange]:
@@ -262,6 +291,16 @@ class NodeEvents:
         for change in self.resources:
             counted[change.op] = counted.get(change.op, 0) + 1
         return counted
+
+
+def _components(pipeline: Pipeline) -> list[tuple[str, str, tuple[Node, ...]]]:
+    """``(kind, component name, nodes)`` of every node component the builder registers."""
+    return [
+        *(("bucket", bucket_component_name(g), g.nodes) for g in pipeline.buckets),
+        *(("function", function_component_name(pipeline, f), (f,)) for f in pipeline.functions),
+        *(("firehose", firehose_component_name(pipeline, f), (f,)) for f in pipeline.firehoses),
+        *(("table", table_component_name(pipeline, t), (t,)) for t in pipeline.tables),
+    ]
 
 
 def past_tense(op: str) -> str:

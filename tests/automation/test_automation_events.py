@@ -137,8 +137,10 @@ def test_without_a_plan_bars_count_the_steps_started(pipeline) -> None:  # type:
     assert lines[0].endswith("1/1  created jaya:aws:Bucket tsa-rajiv-bucket2")
 
 
-def _step(op: OpType, type_: str, name: str) -> StepEventMetadata:
-    urn = f"urn:pulumi:staging::three-node-pipe::pulumi:pulumi:Stack$jaya:index:Pipeline$jaya:aws:Function${type_}::{name}"
+def _step(
+    op: OpType, type_: str, name: str, parent: str = "jaya:aws:Function"
+) -> StepEventMetadata:
+    urn = f"urn:pulumi:staging::three-node-pipe::pulumi:pulumi:Stack$jaya:index:Pipeline${parent}${type_}::{name}"
     return StepEventMetadata(op=op, urn=urn, type=type_, provider="")
 
 
@@ -177,21 +179,67 @@ def test_resources_belong_to_the_longest_matching_component() -> None:
         [S3("raw", on=[S3.ALL_CREATED_OBJECTS]) >> CopyS3Lambda({}) >> S3("raw-copy-s3-out")],
     )
     events = NodeEvents(pipe)
-    for name, type_ in [
-        ("raw-notification", "aws:s3/bucketNotification:BucketNotification"),
-        ("raw-copy-s3-role", "aws:iam/role:Role"),
-        ("raw-copy-s3-out-tls-only", "aws:s3/bucketPolicy:BucketPolicy"),
+    for name, type_, parent in [
+        ("raw-notification", "aws:s3/bucketNotification:BucketNotification", "jaya:aws:Bucket"),
+        ("raw-copy-s3-role", "aws:iam/role:Role", "jaya:aws:Function"),
+        ("raw-copy-s3-out-tls-only", "aws:s3/bucketPolicy:BucketPolicy", "jaya:aws:Bucket"),
     ]:
-        events.handle(
-            EngineEvent(
-                1, 0, resource_pre_event=ResourcePreEvent(_step(OpType.CREATE, type_, name))
-            )
-        )
+        meta = _step(OpType.CREATE, type_, name, parent)
+        events.handle(EngineEvent(1, 0, resource_pre_event=ResourcePreEvent(meta)))
 
     assert {g.label: [r.name for r in g.resources] for g in events.nodes} == {
         "S3('raw')": ["raw-notification"],
         "CopyS3Lambda('copy-s3')": ["raw-copy-s3-role"],
         "S3('raw-copy-s3-out')": ["raw-copy-s3-out-tls-only"],
+    }
+
+
+def test_resources_are_grouped_by_the_component_that_owns_them_not_by_name_alone() -> None:
+    from jaya_pulumi import S3, CopyS3Lambda, Pipeline
+
+    # the pipeline is named like its source bucket, and a function like another bucket
+    pipe = Pipeline(
+        "clicks",
+        [
+            S3("clicks", on=[S3.ALL_CREATED_OBJECTS])
+            >> CopyS3Lambda({}, name="out")
+            >> S3("clicks-out")
+        ],
+    )
+    events = NodeEvents(pipe)
+    stack = "urn:pulumi:staging::clicks::"
+    for chain, name in [
+        ("pulumi:pulumi:Stack", "clicks-staging"),
+        ("jaya:index:Pipeline", "clicks"),
+        ("jaya:index:Pipeline$pulumi:providers:aws", "clicks-aws-us-east-1"),
+        ("jaya:index:Pipeline$jaya:aws:Bucket", "clicks"),
+        ("jaya:index:Pipeline$jaya:aws:Bucket$aws:s3/bucketV2:BucketV2", "clicks"),
+        ("jaya:index:Pipeline$jaya:aws:Function", "clicks-out"),
+        ("jaya:index:Pipeline$jaya:aws:Function$aws:iam/role:Role", "clicks-out-role"),
+        ("jaya:index:Pipeline$jaya:aws:Bucket", "clicks-out"),
+        ("jaya:index:Pipeline$jaya:aws:Bucket$aws:s3/bucketV2:BucketV2", "clicks-out"),
+    ]:
+        type_ = chain.rsplit("$", 1)[-1]
+        meta = StepEventMetadata(
+            op=OpType.CREATE, urn=f"{stack}{chain}::{name}", type=type_, provider=""
+        )
+        events.handle(EngineEvent(1, 0, resource_pre_event=ResourcePreEvent(meta)))
+
+    assert {g.label: [(r.type, r.name) for r in g.resources] for g in events.nodes} == {
+        "S3('clicks')": [("jaya:aws:Bucket", "clicks"), ("aws:s3/bucketV2:BucketV2", "clicks")],
+        "CopyS3Lambda('out')": [
+            ("jaya:aws:Function", "clicks-out"),
+            ("aws:iam/role:Role", "clicks-out-role"),
+        ],
+        "S3('clicks-out')": [
+            ("jaya:aws:Bucket", "clicks-out"),
+            ("aws:s3/bucketV2:BucketV2", "clicks-out"),
+        ],
+        "Pipeline('clicks')": [
+            ("pulumi:pulumi:Stack", "clicks-staging"),
+            ("jaya:index:Pipeline", "clicks"),
+            ("pulumi:providers:aws", "clicks-aws-us-east-1"),
+        ],
     }
 
 
