@@ -591,7 +591,9 @@ class Harness:
     ) -> None:
         if self._active:
             context["jaya_iam_params"] = {
-                k: params[k] for k in ("Bucket", "Key", "CopySource", "Delete") if k in params
+                k: params[k]
+                for k in ("Bucket", "Key", "VersionId", "CopySource", "Delete")
+                if k in params
             }
 
     def _record_write(

@@ -2,7 +2,8 @@
 
 Supported: ``Allow`` and ``Deny`` statements with ``Action`` and ``Resource`` (strings or lists,
 ``*`` and ``?`` wildcards, actions case-insensitive); an explicit Deny wins, anything not allowed is
-denied. Not supported (a statement using them is ignored, with a warning): ``NotAction``,
+denied; a call naming a ``VersionId`` checks the version's action (``s3:GetObjectVersion``,
+``s3:DeleteObjectVersion``, ...). Not supported (a statement using them is ignored, with a warning): ``NotAction``,
 ``NotResource``, ``Condition``. Resource policies (bucket policies), permission boundaries and SCPs
 are not evaluated.
 """
@@ -40,6 +41,16 @@ _S3_ACTIONS: dict[str, str] = {
     "GetObjectAttributes": "s3:GetObject",
     "RestoreObject": "s3:RestoreObject",
     "SelectObjectContent": "s3:GetObject",
+}
+# With a ``VersionId`` an object operation acts on that version; IAM checks the version's action.
+_VERSION_ACTIONS: dict[str, str] = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
 }
 
 
@@ -108,14 +119,20 @@ class CompiledPolicy:
         return allowed
 
 
-def _copy_source(value: Any) -> tuple[str, str] | None:
+def _copy_source(value: Any) -> tuple[str, str, str | None] | None:
     if isinstance(value, Mapping):
-        return str(value.get("Bucket", "")), str(value.get("Key", ""))
+        version = value.get("VersionId")
+        return str(value.get("Bucket", "")), str(value.get("Key", "")), version and str(version)
     if isinstance(value, str):
-        path = unquote(value.split("?versionId=")[0]).lstrip("/")
-        bucket, _, key = path.partition("/")
-        return bucket, key
+        path, _, version = value.partition("?versionId=")
+        bucket, _, key = unquote(path).lstrip("/").partition("/")
+        return bucket, key, unquote(version) or None
     return None
+
+
+def _on_version(action: str, version_id: Any) -> str:
+    """The action IAM checks when a call names a ``VersionId``."""
+    return _VERSION_ACTIONS.get(action, action) if version_id else action
 
 
 def s3_request(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -125,13 +142,19 @@ def s3_request(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str
     checks: list[tuple[str, str]] = []
     if operation == "DeleteObjects":
         objects = (params.get("Delete") or {}).get("Objects", [])
-        checks = [(action, f"arn:aws:s3:::{bucket}/{o.get('Key', '')}") for o in objects]
+        checks = [
+            (_on_version(action, o.get("VersionId")), f"arn:aws:s3:::{bucket}/{o.get('Key', '')}")
+            for o in objects
+        ]
     elif "Key" in params:
-        checks.append((action, f"arn:aws:s3:::{bucket}/{params['Key']}"))
+        checks.append(
+            (_on_version(action, params.get("VersionId")), f"arn:aws:s3:::{bucket}/{params['Key']}")
+        )
     elif bucket:
         checks.append((action, f"arn:aws:s3:::{bucket}"))
     if operation in ("CopyObject", "UploadPartCopy"):
         source = _copy_source(params.get("CopySource"))
         if source is not None:
-            checks.insert(0, ("s3:GetObject", f"arn:aws:s3:::{source[0]}/{source[1]}"))
+            bucket, key, version = source
+            checks.insert(0, (_on_version("s3:GetObject", version), f"arn:aws:s3:::{bucket}/{key}"))
     return checks

@@ -41,3 +41,11 @@ def write_elsewhere(event: dict[str, Any], context: Any) -> None:
     s3 = boto3.client("s3")
     for obj in s3_objects(event):
         s3.put_object(Bucket="harness-unjoined-bucket", Key=obj.key, Body=b"x")
+
+
+def delete_version(event: dict[str, Any], context: Any) -> None:
+    """Delete one version of each object from every destination (no IAM grant to delete)."""
+    s3 = boto3.client("s3")
+    for obj in s3_objects(event):
+        for target in destinations():
+            s3.delete_object(Bucket=target.bucket, Key=target.prefix + obj.key, VersionId="v1")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from harness_handlers import compress, upper, write_elsewhere
+from harness_handlers import compress, delete_version, upper, write_elsewhere
 
 from jaya_pulumi import S3, AWSLambda, ConfigurationError, CopyS3Lambda, Pipeline
 from jaya_pulumi.testing import HandlerFailedError, ResourceRejectedError, s3_event, test
@@ -127,6 +127,20 @@ def test_a_write_without_an_iam_grant_is_access_denied() -> None:
         assert "s3:PutObject" in str(error)
         assert "arn:aws:s3:::harness-unjoined-bucket/k.txt" in str(error)
         assert h.client("s3").list_objects_v2(Bucket="harness-unjoined-bucket")["KeyCount"] == 0
+
+
+def test_a_call_on_one_version_needs_the_version_action() -> None:
+    p = (
+        S3("ver-in", on=[S3.ALL_CREATED_OBJECTS])
+        >> AWSLambda("prune", delete_version)
+        >> S3("ver-out")
+    )
+    with test(Pipeline("ver", [p]), retries=0, raise_failures=False) as h:
+        h.client("s3").put_object(Bucket="ver-in", Key="k.txt", Body=b"x")
+
+        (failure,) = h.failures
+        assert isinstance(failure.error, ClientError)
+        assert "perform: s3:DeleteObjectVersion on resource: " in str(failure.error)
 
 
 def test_direct_invoke_with_a_built_event() -> None:

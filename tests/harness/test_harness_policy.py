@@ -70,7 +70,34 @@ def test_a_condition_is_ignored_with_a_warning() -> None:
         (
             "CopyObject",
             {"Bucket": "d", "Key": "k2", "CopySource": "s/dir/a%20b.txt?versionId=3"},
-            [("s3:GetObject", "arn:aws:s3:::s/dir/a b.txt"), ("s3:PutObject", "arn:aws:s3:::d/k2")],
+            [
+                ("s3:GetObjectVersion", "arn:aws:s3:::s/dir/a b.txt"),
+                ("s3:PutObject", "arn:aws:s3:::d/k2"),
+            ],
+        ),
+        (
+            "GetObject",
+            {"Bucket": "b", "Key": "k", "VersionId": "3"},
+            [("s3:GetObjectVersion", "arn:aws:s3:::b/k")],
+        ),
+        (
+            "HeadObject",
+            {"Bucket": "b", "Key": "k", "VersionId": "3"},
+            [("s3:GetObjectVersion", "arn:aws:s3:::b/k")],
+        ),
+        (
+            "CopyObject",
+            {
+                "Bucket": "d",
+                "Key": "k",
+                "CopySource": {"Bucket": "s", "Key": "a", "VersionId": "3"},
+            },
+            [("s3:GetObjectVersion", "arn:aws:s3:::s/a"), ("s3:PutObject", "arn:aws:s3:::d/k")],
+        ),
+        (
+            "DeleteObjects",
+            {"Bucket": "b", "Delete": {"Objects": [{"Key": "x", "VersionId": "3"}]}},
+            [("s3:DeleteObjectVersion", "arn:aws:s3:::b/x")],
         ),
         (
             "DeleteObjects",
