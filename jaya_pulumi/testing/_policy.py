@@ -3,8 +3,8 @@
 Supported: ``Allow`` and ``Deny`` statements with ``Action`` and ``Resource`` (strings or lists,
 ``*`` and ``?`` wildcards, actions case-insensitive); an explicit Deny wins, anything not allowed is
 denied; a call naming a ``VersionId`` checks the version's action (``s3:GetObjectVersion``,
-``s3:DeleteObjectVersion``, ...). Not supported (a statement using them is ignored, with a warning): ``NotAction``,
-``NotResource``, ``Condition``. Resource policies (bucket policies), permission boundaries and SCPs
+``s3:DeleteObjectVersion``, ...). Not supported (a statement using them is ignored, with a
+warning): ``NotAction``, ``NotResource``, ``Condition``. Resource policies (bucket policies), permission boundaries and SCPs
 are not evaluated.
 """
 
@@ -38,6 +38,8 @@ _S3_ACTIONS: dict[str, str] = {
     "ListObjectsV2": "s3:ListBucket",
     "HeadBucket": "s3:ListBucket",
     "ListObjectVersions": "s3:ListBucketVersions",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "ListBuckets": "s3:ListAllMyBuckets",
     "GetObjectAttributes": "s3:GetObject",
     "RestoreObject": "s3:RestoreObject",
     "SelectObjectContent": "s3:GetObject",
@@ -150,8 +152,8 @@ def s3_request(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str
         checks.append(
             (_on_version(action, params.get("VersionId")), f"arn:aws:s3:::{bucket}/{params['Key']}")
         )
-    elif bucket:
-        checks.append((action, f"arn:aws:s3:::{bucket}"))
+    else:  # a bucket, or for ListBuckets every bucket
+        checks.append((action, f"arn:aws:s3:::{bucket or '*'}"))
     if operation in ("CopyObject", "UploadPartCopy"):
         source = _copy_source(params.get("CopySource"))
         if source is not None:

@@ -68,6 +68,12 @@ def test_a_condition_is_ignored_with_a_warning() -> None:
         ("HeadObject", {"Bucket": "b", "Key": "k"}, [("s3:GetObject", "arn:aws:s3:::b/k")]),
         ("ListObjectsV2", {"Bucket": "b"}, [("s3:ListBucket", "arn:aws:s3:::b")]),
         (
+            "ListMultipartUploads",
+            {"Bucket": "b"},
+            [("s3:ListBucketMultipartUploads", "arn:aws:s3:::b")],
+        ),
+        ("ListBuckets", {}, [("s3:ListAllMyBuckets", "arn:aws:s3:::*")]),
+        (
             "CopyObject",
             {"Bucket": "d", "Key": "k2", "CopySource": "s/dir/a%20b.txt?versionId=3"},
             [
@@ -110,3 +116,4 @@ def test_s3_calls_map_to_the_actions_iam_checks(
     operation: str, params: dict[str, object], expected: list[tuple[str, str]]
 ) -> None:
     assert s3_request(operation, params) == expected
+
