@@ -116,4 +116,3 @@ def test_s3_calls_map_to_the_actions_iam_checks(
     operation: str, params: dict[str, object], expected: list[tuple[str, str]]
 ) -> None:
     assert s3_request(operation, params) == expected
-
