@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from jaya_pulumi.automation._errors import not_installed, translate
 from jaya_pulumi.automation._events import NodeChanges, NodeEvents
@@ -201,19 +201,15 @@ def preview(
     :raises PulumiNotInstalledError: no ``pulumi`` on PATH.
     :raises PulumiCommandError: (or a subclass) the CLI failed.
     """
-    with _session(
-        pipeline_or_program, stack, project_name, config, secrets, aws_conf,
-        backend_url, passphrase, pulumi_home, work_dir, create=True,
-    ) as session:  # fmt: skip
-        events = NodeEvents(session.pipeline)
-        result = session.run(
-            lambda st: st.preview(
-                on_event=_tee(events, on_event), on_output=on_output, color="never"
-            )
-        )
-        return PreviewResult(
-            stack, tuple(events.nodes), _ops(result.change_summary), result.stdout, events
-        )
+    workspace = _Workspace(
+        create=True, project_name=project_name, config=config, secrets=secrets,
+        aws_conf=aws_conf, backend_url=backend_url, passphrase=passphrase,
+        pulumi_home=pulumi_home, work_dir=work_dir,
+    )  # fmt: skip
+    events, result = _operate("preview", pipeline_or_program, stack, workspace, on_event, on_output)
+    return PreviewResult(
+        stack, tuple(events.nodes), _ops(result.change_summary), result.stdout, events
+    )
 
 
 def up(
@@ -232,22 +228,20 @@ def up(
     on_output: Callable[[str], Any] | None = None,
 ) -> UpResult:
     """Create or update the stack's resources; parameters as for :func:`preview`."""
-    with _session(
-        pipeline_or_program, stack, project_name, config, secrets, aws_conf,
-        backend_url, passphrase, pulumi_home, work_dir, create=True,
-    ) as session:  # fmt: skip
-        events = NodeEvents(session.pipeline)
-        result = session.run(
-            lambda st: st.up(on_event=_tee(events, on_event), on_output=on_output, color="never")
-        )
-        return UpResult(
-            stack,
-            tuple(events.nodes),
-            _ops(result.summary.resource_changes),
-            result.stdout,
-            events,
-            outputs=_outputs(result.outputs),
-        )
+    workspace = _Workspace(
+        create=True, project_name=project_name, config=config, secrets=secrets,
+        aws_conf=aws_conf, backend_url=backend_url, passphrase=passphrase,
+        pulumi_home=pulumi_home, work_dir=work_dir,
+    )  # fmt: skip
+    events, result = _operate("up", pipeline_or_program, stack, workspace, on_event, on_output)
+    return UpResult(
+        stack,
+        tuple(events.nodes),
+        _ops(result.summary.resource_changes),
+        result.stdout,
+        events,
+        outputs=_outputs(result.outputs),
+    )
 
 
 def destroy(
@@ -264,10 +258,14 @@ def destroy(
     on_output: Callable[[str], Any] | None = None,
 ) -> DestroyResult:
     """Delete every resource of an existing stack; parameters as for :func:`preview`."""
-    return _existing_stack_operation(
-        "destroy", DestroyResult, pipeline_or_program, stack, project_name, aws_conf,
-        backend_url, passphrase, pulumi_home, work_dir, on_event, on_output,
+    workspace = _Workspace(
+        create=False, project_name=project_name, aws_conf=aws_conf, backend_url=backend_url,
+        passphrase=passphrase, pulumi_home=pulumi_home, work_dir=work_dir,
     )  # fmt: skip
+    events, result = _operate("destroy", pipeline_or_program, stack, workspace, on_event, on_output)
+    return DestroyResult(
+        stack, tuple(events.nodes), _ops(result.summary.resource_changes), result.stdout, events
+    )
 
 
 def refresh(
@@ -284,43 +282,14 @@ def refresh(
     on_output: Callable[[str], Any] | None = None,
 ) -> RefreshResult:
     """Bring the stack's state in line with what exists in AWS; parameters as for :func:`preview`."""
-    return _existing_stack_operation(
-        "refresh", RefreshResult, pipeline_or_program, stack, project_name, aws_conf,
-        backend_url, passphrase, pulumi_home, work_dir, on_event, on_output,
+    workspace = _Workspace(
+        create=False, project_name=project_name, aws_conf=aws_conf, backend_url=backend_url,
+        passphrase=passphrase, pulumi_home=pulumi_home, work_dir=work_dir,
     )  # fmt: skip
-
-
-_R = TypeVar("_R", DestroyResult, RefreshResult)
-
-
-def _existing_stack_operation(
-    operation: str,
-    result_type: type[_R],
-    pipeline_or_program: Pipeline | Program,
-    stack: str,
-    project_name: str | None,
-    aws_conf: Mapping[str, Any] | None,
-    backend_url: str | None,
-    passphrase: str | None,
-    pulumi_home: str | None,
-    work_dir: str | None,
-    on_event: OnEvent | None,
-    on_output: Callable[[str], Any] | None,
-) -> _R:
-    """Run ``destroy`` or ``refresh`` on a stack that must already exist."""
-    with _session(
-        pipeline_or_program, stack, project_name, None, None, aws_conf,
-        backend_url, passphrase, pulumi_home, work_dir, create=False,
-    ) as session:  # fmt: skip
-        events = NodeEvents(session.pipeline)
-        result = session.run(
-            lambda st: getattr(st, operation)(
-                on_event=_tee(events, on_event), on_output=on_output, color="never"
-            )
-        )
-        return result_type(
-            stack, tuple(events.nodes), _ops(result.summary.resource_changes), result.stdout, events
-        )
+    events, result = _operate("refresh", pipeline_or_program, stack, workspace, on_event, on_output)
+    return RefreshResult(
+        stack, tuple(events.nodes), _ops(result.summary.resource_changes), result.stdout, events
+    )
 
 
 def outputs(
@@ -334,10 +303,11 @@ def outputs(
     work_dir: str | None = None,
 ) -> dict[str, StackOutput]:
     """The outputs of an existing stack; parameters as for :func:`preview`."""
-    with _session(
-        pipeline_or_program, stack, project_name, None, None, None,
-        backend_url, passphrase, pulumi_home, work_dir, create=False,
-    ) as session:  # fmt: skip
+    workspace = _Workspace(
+        create=False, project_name=project_name, backend_url=backend_url, passphrase=passphrase,
+        pulumi_home=pulumi_home, work_dir=work_dir,
+    )  # fmt: skip
+    with _session(pipeline_or_program, stack, workspace) as session:
         return _outputs(session.run(lambda st: st.outputs()))
 
 
@@ -363,52 +333,76 @@ class _Session:
             raise translate(exc, self.name) from exc
 
 
-@contextlib.contextmanager
-def _session(
+@dataclass(frozen=True, kw_only=True)
+class _Workspace:
+    """Where and how an operation runs: the arguments the public functions share."""
+
+    create: bool
+    """Create the stack when missing (``preview``, ``up``); else it must exist."""
+    project_name: str | None
+    config: Mapping[str, str] | None = None
+    secrets: Mapping[str, str] | None = field(default=None, repr=False)
+    aws_conf: Mapping[str, Any] | None = field(default=None, repr=False)
+    backend_url: str | None
+    passphrase: str | None = field(repr=False)
+    pulumi_home: str | None
+    work_dir: str | None
+
+
+def _operate(
+    operation: str,
     target: Pipeline | Program,
     stack: str,
-    project_name: str | None,
-    config: Mapping[str, str] | None,
-    secrets: Mapping[str, str] | None,
-    aws_conf: Mapping[str, Any] | None,
-    backend_url: str | None,
-    passphrase: str | None,
-    pulumi_home: str | None,
-    work_dir: str | None,
-    *,
-    create: bool,
-) -> Iterator[_Session]:
+    workspace: _Workspace,
+    on_event: OnEvent | None,
+    on_output: Callable[[str], Any] | None,
+) -> tuple[NodeEvents, Any]:
+    """Run ``Stack.<operation>`` with the events grouped by node; return them and its result."""
+    with _session(target, stack, workspace) as session:
+        events = NodeEvents(session.pipeline)
+        result = session.run(
+            lambda st: getattr(st, operation)(
+                on_event=_tee(events, on_event), on_output=on_output, color="never"
+            )
+        )
+    return events, result
+
+
+@contextlib.contextmanager
+def _session(target: Pipeline | Program, stack: str, workspace: _Workspace) -> Iterator[_Session]:
     pipeline = target if isinstance(target, Pipeline) else None
     if pipeline is None and not callable(target):
         raise TypeError(f"expected a Pipeline or a program function, got {target!r}")
-    env = aws_environment(aws_conf)
+    env = aws_environment(workspace.aws_conf)
     # Find the CLI before anything touches the disk: a missing CLI must leave no trace.
     command = _pulumi_command()
     from pulumi import automation as auto
 
     env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
-    if backend_url:
-        env["PULUMI_BACKEND_URL"] = _backend(backend_url)
-    if passphrase is not None:
-        env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
+    if workspace.backend_url:
+        env["PULUMI_BACKEND_URL"] = _backend(workspace.backend_url)
+    if workspace.passphrase is not None:
+        env["PULUMI_CONFIG_PASSPHRASE"] = workspace.passphrase
     errors: list[JayaError] = []
     program = inline_program(target, errors)
-    project = project_name or (pipeline.name if pipeline is not None else "jaya")
+    project = workspace.project_name or (pipeline.name if pipeline is not None else "jaya")
     with contextlib.ExitStack() as cleanup:
-        directory = work_dir or cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jaya-"))
+        directory = workspace.work_dir or cleanup.enter_context(
+            tempfile.TemporaryDirectory(prefix="jaya-")
+        )
         has_project = (Path(directory) / "Pulumi.yaml").exists()
         options = auto.LocalWorkspaceOptions(
             work_dir=directory,
-            pulumi_home=pulumi_home,
+            pulumi_home=workspace.pulumi_home,
             env_vars=env,
-            secrets_provider="passphrase" if passphrase is not None else None,
+            secrets_provider="passphrase" if workspace.passphrase is not None else None,
             project_settings=None
             if has_project
             else auto.ProjectSettings(name=project, runtime="python"),
             pulumi_command=command,
         )
         try:
-            if create:
+            if workspace.create:
                 selected = auto.create_or_select_stack(
                     stack, project_name=project, program=program, opts=options
                 )
@@ -416,9 +410,9 @@ def _session(
                 selected = auto.select_stack(
                     stack, project_name=project, program=program, opts=options
                 )
-            settings = {k: auto.ConfigValue(v) for k, v in (config or {}).items()}
+            settings = {k: auto.ConfigValue(v) for k, v in (workspace.config or {}).items()}
             settings.update(
-                {k: auto.ConfigValue(v, secret=True) for k, v in (secrets or {}).items()}
+                {k: auto.ConfigValue(v, secret=True) for k, v in (workspace.secrets or {}).items()}
             )
             if settings:
                 selected.set_all_config(settings)
