@@ -81,7 +81,7 @@ class Invocation:
     traceback: str | None = None
     """The formatted traceback of ``error``."""
     logs: list[str] = field(default_factory=list)
-    """Log records and printed lines, in order."""
+    """Log records and lines written to stdout or stderr, in order."""
     writes: list[str] = field(default_factory=list)
     """``s3://bucket/key`` of every object the handler wrote (put, copy, multipart), in order."""
     cold: bool = False
@@ -130,7 +130,7 @@ _ROUTER = _LogRouter()
 
 
 class _LogCapture(io.TextIOBase):
-    """A stdout stand-in that files printed lines under the running invocation."""
+    """A stdout/stderr stand-in that files written lines under the running invocation."""
 
     def __init__(self, invocation: Invocation) -> None:
         self._invocation = invocation
@@ -245,9 +245,10 @@ class LocalFunction:
         saved_env = {k: os.environ.get(k) for k in self.environment}
         os.environ.update(self.environment)
         saved_modules = self._swap_in()
-        capture = _LogCapture(invocation)
-        stdout = sys.stdout
-        sys.stdout = capture
+        # Lambda sends both streams to the function's log (a traceback.print_exc() included)
+        out, err = _LogCapture(invocation), _LogCapture(invocation)
+        stdout, stderr = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err
         if not _ROUTER.stack:
             logging.getLogger().addHandler(_ROUTER)
         _ROUTER.stack.append(invocation)
@@ -267,8 +268,9 @@ class LocalFunction:
             _ROUTER.stack.pop()
             if not _ROUTER.stack:
                 logging.getLogger().removeHandler(_ROUTER)
-            sys.stdout = stdout
-            capture.flush()
+            sys.stdout, sys.stderr = stdout, stderr
+            out.flush()
+            err.flush()
             self._swap_out(saved_modules)
             for key, value in saved_env.items():
                 if value is None:

@@ -72,7 +72,10 @@ def test_fan_out_fires_only_the_function_whose_prefix_matches() -> None:
 
 def test_a_failing_handler_is_retried_and_the_with_block_names_it() -> None:
     def explode(event: dict[str, Any], context: Any) -> None:
+        import sys
+
         print("about to fail")
+        print("warning: odd header", file=sys.stderr)
         raise ValueError("cannot parse this file")
 
     p = (
@@ -91,7 +94,7 @@ def test_a_failing_handler_is_retried_and_the_with_block_names_it() -> None:
     attempts = h.invocations("explode")
     assert [a.attempt for a in attempts] == [1, 2, 3]
     assert all("ValueError: cannot parse this file" in (a.traceback or "") for a in attempts)
-    assert attempts[0].logs == ["about to fail"]
+    assert attempts[0].logs == ["about to fail", "warning: odd header"]
     assert info.value.failures == [attempts[-1]]
 
 
