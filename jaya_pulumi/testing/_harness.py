@@ -382,7 +382,8 @@ class Harness:
         """Invoke a function synchronously (``RequestResponse``, no retry); return the attempt."""
         fn = self.function(function)
         qualified = f"{fn.arn}:{self.stack}"
-        return self._attempt(fn, qualified, dict(event), attempt=1)
+        # a copy, as Lambda hands over a deserialized one: in-place edits stay in the handler
+        return self._attempt(fn, qualified, copy.deepcopy(dict(event)), attempt=1)
 
     # -- Firehose and the local Redshift ---------------------------------------------------
 

@@ -161,6 +161,28 @@ def test_direct_invoke_with_a_built_event() -> None:
         assert h.outputs["direct"]["functions"]["upper"]["name"] == "direct-upper-local"
 
 
+def test_direct_invoke_leaves_the_callers_event_as_it_was() -> None:
+    def decode_in_place(event: dict[str, Any], context: Any) -> str:
+        from urllib.parse import unquote_plus
+
+        obj = event["Records"][0]["s3"]["object"]
+        obj["key"] = unquote_plus(obj["key"])
+        return str(obj["key"])
+
+    p = (
+        S3("mut-in", on=[S3.ALL_CREATED_OBJECTS])
+        >> AWSLambda("decode", decode_in_place)
+        >> S3("mut-out")
+    )
+    event = s3_event("mut-in", "1+1=2.txt")
+    with test(Pipeline("mut", [p])) as h:
+        first = h.invoke("decode", event)
+        second = h.invoke("decode", event)
+
+    assert (first.result, second.result) == ("1+1=2.txt", "1+1=2.txt")
+    assert event["Records"][0]["s3"]["object"]["key"] == "1%2B1%3D2.txt"
+
+
 def test_an_input_aws_would_reject_fails_at_start_naming_the_resource() -> None:
     big = {"BIG": "x" * 5000}
     p = (
