@@ -32,6 +32,12 @@ from urllib.parse import unquote_plus
 __all__ = ["Invocation", "LambdaContext", "LocalFunction"]
 
 
+@dataclass(frozen=True)
+class _CognitoIdentity:
+    cognito_identity_id: str | None
+    cognito_identity_pool_id: str | None
+
+
 @dataclass
 class LambdaContext:
     """The ``context`` argument Lambda passes to a handler."""
@@ -52,6 +58,10 @@ class LambdaContext:
     """The (fake) log stream of this container."""
     deadline: float = field(repr=False)
     """``time.monotonic()`` at which the function would time out."""
+    identity: Any = field(default_factory=lambda: _CognitoIdentity(None, None))
+    """The Cognito identity (both fields ``None`` for an S3 trigger, as on Lambda)."""
+    client_context: Any = None
+    """The mobile client's context (``None`` unless a mobile SDK invoked the function)."""
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the function's timeout."""

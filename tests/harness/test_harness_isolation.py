@@ -21,7 +21,8 @@ VERSION = {version!r}
 
 def handler(event, context):
     return {{"version": VERSION, "runtime_file": jaya_pulumi.runtime.__file__,
-            "function": context.function_name, "arn": context.invoked_function_arn}}
+            "function": context.function_name, "arn": context.invoked_function_arn,
+            "identity": context.identity.cognito_identity_id, "client": context.client_context}}
 """
 
 
@@ -50,6 +51,7 @@ def test_editing_the_module_after_build_does_not_change_the_deployed_code(
         assert triggered.result["runtime_file"].startswith(archive_dir)
         assert triggered.result["function"] == "iso-h-local"
         assert triggered.result["arn"].endswith(":function:iso-h-local:local")
+        assert (triggered.result["identity"], triggered.result["client"]) == (None, None)
         # after the call, the developer's modules and environment are back
         assert sys.modules["jaya_pulumi"] is jaya_pulumi
         assert sys.modules["archived_handler_mod"] is module
