@@ -135,9 +135,13 @@ class NodeChanges:
         """How many of the node's resources failed."""
         return sum(1 for r in self.resources if r.failed)
 
-    def counts_text(self) -> str:
-        """``2 to create, 1 to update`` (or ``no changes``)."""
-        parts = [f"{self.count(op)} to {op}" for op in OPS[:-1] if self.count(op)]
+    def counts_text(self, *, future: bool = True) -> str:
+        """``2 to create, 1 to update`` (``future``) or ``2 created, 1 updated``; or ``no changes``."""
+        parts = [
+            f"{self.count(op)} to {op}" if future else f"{self.count(op)} {past_tense(op)}"
+            for op in OPS[:-1]
+            if self.count(op)
+        ]
         return ", ".join(parts) if parts else "no changes"
 
 

@@ -28,19 +28,22 @@ _SYMBOL = {
 }
 
 
-def format_changes(events: NodeEvents, title: str = "", *, show_same: bool = False) -> str:
+def format_changes(
+    events: NodeEvents, title: str = "", *, show_same: bool = False, future: bool = True
+) -> str:
     """The changes grouped by node: per node a heading, then one line per changed resource.
 
     :param events: the grouped events of a preview (or of an update).
     :param title: a first line, e.g. ``Preview of three-node-pipe on stack staging``.
     :param show_same: also list resources that do not change.
+    :param future: count what will change (a preview); ``False`` for what did (an update).
     """
     lines: list[str] = [title, ""] if title else []
     for group in events.nodes:
         shown = group.resources if show_same else group.changed
         if not shown and not group.diagnostics and group.component is None:
             continue
-        lines.append(f"{group.label}: {group.counts_text()}")
+        lines.append(f"{group.label}: {group.counts_text(future=future)}")
         type_width = max((len(r.type) for r in shown), default=0)
         for change in shown:
             symbol = _SYMBOL.get(change.op, "?")
@@ -51,7 +54,7 @@ def format_changes(events: NodeEvents, title: str = "", *, show_same: bool = Fal
         lines.extend(f"  ! {text}" for text in group.diagnostics)
     lines.extend(f"! {text}" for text in events.diagnostics)
     lines.append("")
-    lines.append(format_totals(events, future=True))
+    lines.append(format_totals(events, future=future))
     return "\n".join(lines) + "\n"
 
 

@@ -107,8 +107,8 @@ class OperationResult:
         raise KeyError(f"{label} has no changes in this result")
 
     def text(self, title: str = "") -> str:
-        """The changes as plain text, node by node."""
-        return format_changes(self.events, title)
+        """The changes as plain text, node by node (what will change, for a preview)."""
+        return format_changes(self.events, title, future=isinstance(self, PreviewResult))
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,15 @@ def test_up_returns_outputs_and_progress(fake_cli: dict[str, Any], pipeline) -> 
     assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)"
 
 
-def test_secret_outputs_stay_hidden_when_a_result_is_printed(
-    fake_cli: dict[str, Any], pipeline
-) -> None:  # type: ignore[no-untyped-def]
+def test_what_up_did_reads_in_the_past_tense(fake_cli: dict[str, Any], pipeline: Any) -> None:
+    done = automation.up(pipeline, "staging").text()
+
+    assert "S3('tsa-rajiv-bucket2'): 6 created" in done
+    assert done.rstrip().endswith("Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)")
+    assert "to create" not in done and "to update" not in done
+
+
+def test_secret_outputs_stay_hidden_when_printed(fake_cli: dict[str, Any], pipeline: Any) -> None:
     result = automation.up(pipeline, "staging")
 
     shown = repr(result) + str(result.outputs) + repr(automation.outputs(pipeline, "staging"))
