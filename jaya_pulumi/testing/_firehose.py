@@ -215,6 +215,7 @@ class FirehoseEmulator:
         """Every delivery so far, oldest first."""
         self._streams: dict[str, _Stream] = {}
         self._reported = 0
+        self._errors: list[tuple[str, dict[str, Any]]] = []
 
     # -- streams ----------------------------------------------------------------------
 
@@ -408,39 +409,36 @@ class FirehoseEmulator:
     def _write_errors(self, stream: _Stream, rejected: list[RejectedRecord], arrival: float) -> str:
         settings = stream.settings
         ended = int(self.clock() * 1000)
-        lines = [
-            json.dumps(
-                {
-                    "attemptsMade": 1,
-                    "arrivalTimestamp": int(arrival * 1000),
-                    "errorCode": str(r.code),
-                    "errorMessage": r.message,
-                    "attemptEndingTimestamp": ended,
-                    "rawData": base64.b64encode(r.raw).decode(),
-                }
-            )
+        records = [
+            {
+                "attemptsMade": 1,
+                "arrivalTimestamp": int(arrival * 1000),
+                "errorCode": str(r.code),
+                "errorMessage": r.message,
+                "attemptEndingTimestamp": ended,
+                "rawData": base64.b64encode(r.raw).decode(),
+            }
             for r in rejected
         ]
         key = _object_key(settings, settings.error_prefix, arrival)
-        body = ("\n".join(lines) + "\n").encode()
+        body = "".join(json.dumps(record) + "\n" for record in records).encode()
         self.s3.put_object(Bucket=settings.bucket, Key=key, Body=body)
+        self._errors.extend((settings.name, record) for record in records)
         return key
 
     # -- reading back ------------------------------------------------------------------
 
     def error_records(self, stream: str | None = None) -> list[dict[str, Any]]:
-        """Every error record written so far (``rawData`` decoded to ``bytes``), oldest first."""
-        out: list[dict[str, Any]] = []
-        for delivery in self.deliveries:
-            if delivery.error_key is None or stream not in (None, delivery.stream):
-                continue
-            bucket = self._bucket(delivery)
-            body = self.s3.get_object(Bucket=bucket, Key=delivery.error_key)["Body"].read()
-            for line in body.decode().splitlines():
-                record = json.loads(line)
-                record["rawData"] = base64.b64decode(record["rawData"])
-                out.append(record)
-        return out
+        """Every error record written so far (``rawData`` decoded to ``bytes``), oldest first.
+
+        Kept as written, so the records of the deliveries made at exit can be read after the
+        ``with`` block too, when the emulated S3 is gone.
+        """
+        return [
+            {**record, "rawData": base64.b64decode(record["rawData"])}
+            for name, record in self._errors
+            if stream in (None, name)
+        ]
 
 
 def _data(record: Mapping[str, Any]) -> bytes:

@@ -121,11 +121,16 @@ def test_a_non_object_json_line_fails_copy_alone(postgres_url: str) -> None:
 def test_records_still_buffered_are_delivered_when_the_harness_exits(postgres_url: str) -> None:
     with test(the_pipeline(), database_url=postgres_url) as h:
         h.client("s3").put_object(
-            Bucket="my-source-bucket", Key="late.json.gz", Body=gz_lines('{"name": "late"}')
+            Bucket="my-source-bucket",
+            Key="late.json.gz",
+            Body=gz_lines('{"name": "late"}', '"not an object"'),
         )
         assert h.firehose.deliveries == []
     (delivery,) = h.firehose.deliveries
-    assert (delivery.reason, delivery.records, delivery.loaded) == ("exit", 1, 1)
+    assert (delivery.reason, delivery.records, delivery.loaded) == ("exit", 2, 1)
+    # what the exit delivery rejected is still readable, without the (stopped) emulated S3
+    (record,) = h.firehose.error_records()
+    assert (record["errorCode"], record["rawData"]) == ("1216", b"not an object\n")
     with pytest.raises(JayaError, match="query the tables inside the `with test"):
         h.rows("my-table")
 
