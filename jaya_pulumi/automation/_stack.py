@@ -192,7 +192,8 @@ def preview(
     :param config: stack config by key, e.g. ``{"aws:region": "us-east-1"}``.
     :param secrets: stack config stored encrypted.
     :param aws_conf: ``region``, ``profile``, ``aws_access_key_id``, ... for the engine only.
-    :param backend_url: state backend, e.g. ``file://~/.jaya-state`` (no Pulumi Cloud needed).
+    :param backend_url: state backend, e.g. ``file://~/.jaya-state`` (no Pulumi Cloud needed;
+        a relative ``file://`` path is taken from the current directory).
     :param passphrase: the secrets passphrase (uses the passphrase secrets provider).
     :param pulumi_home: ``PULUMI_HOME`` for the engine (plugins, credentials).
     :param work_dir: a Pulumi project directory to use instead of a temporary one.
@@ -460,9 +461,14 @@ def inline_program(target: Pipeline | Program, errors: list[JayaError] | None = 
 
 
 def _backend(url: str) -> str:
+    """``url`` with a ``file://`` path made absolute (and created).
+
+    The engine runs in the workspace directory, a temporary one by default: a relative path
+    left as it is would put the state there, to be deleted with it.
+    """
     if not url.startswith("file://"):
         return url
-    path = Path(url[len("file://") :]).expanduser()
+    path = Path(url[len("file://") :]).expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
     return f"file://{path}"
 

@@ -106,6 +106,19 @@ def test_up_returns_outputs_and_progress(fake_cli: dict[str, Any], pipeline) -> 
     assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)"
 
 
+def test_a_relative_file_backend_is_where_the_user_is_not_in_the_temporary_workspace(
+    fake_cli: dict[str, Any], pipeline: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    automation.preview(pipeline, "staging", backend_url="file://.jaya-state")
+
+    # the engine runs in a temporary directory, removed afterwards: state must not go there
+    state = (tmp_path / ".jaya-state").resolve()
+    assert fake_cli["opts"].env_vars["PULUMI_BACKEND_URL"] == f"file://{state}"
+    assert state.is_dir()
+
+
 def test_what_up_did_reads_in_the_past_tense(fake_cli: dict[str, Any], pipeline: Any) -> None:
     done = automation.up(pipeline, "staging").text()
 
