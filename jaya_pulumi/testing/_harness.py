@@ -309,19 +309,22 @@ class Harness:
 
     # -- what tests use -------------------------------------------------------------------
 
-    def s3(self, region: str | None = None) -> S3ServiceResource:
-        """A boto3 S3 resource on the emulated account (as in the seed's test)."""
+    def _require_running(self) -> boto3.session.Session:
         if not self._started or self._session is None:
             raise HarnessError("The harness is not running; use it inside `with test(...)`.")
-        return self._session.resource("s3", region_name=region or self.region)
+        return self._session
+
+    def s3(self, region: str | None = None) -> S3ServiceResource:
+        """A boto3 S3 resource on the emulated account (as in the seed's test)."""
+        session = self._require_running()
+        return session.resource("s3", region_name=region or self.region)
 
     def client(self, name: str, region: str | None = None) -> Any:
         """A boto3 client for service ``name`` on the emulated account (cached)."""
-        if not self._started or self._session is None:
-            raise HarnessError("The harness is not running; use it inside `with test(...)`.")
+        session = self._require_running()
         key = (name, region or self.region)
         if key not in self._clients:
-            self._clients[key] = self._session.client(name, region_name=key[1])  # type: ignore[call-overload]
+            self._clients[key] = session.client(name, region_name=key[1])  # type: ignore[call-overload]
         return self._clients[key]
 
     @property
@@ -380,6 +383,7 @@ class Harness:
 
     def invoke(self, function: str, event: Mapping[str, Any]) -> Invocation:
         """Invoke a function synchronously (``RequestResponse``, no retry); return the attempt."""
+        self._require_running()
         fn = self.function(function)
         qualified = f"{fn.arn}:{self.stack}"
         # a copy, as Lambda hands over a deserialized one: in-place edits stay in the handler

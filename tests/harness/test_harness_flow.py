@@ -10,7 +10,13 @@ from botocore.exceptions import ClientError
 from harness_handlers import compress, delete_version, upper, write_elsewhere
 
 from jaya_pulumi import S3, AWSLambda, ConfigurationError, CopyS3Lambda, Pipeline
-from jaya_pulumi.testing import HandlerFailedError, ResourceRejectedError, s3_event, test
+from jaya_pulumi.testing import (
+    HandlerFailedError,
+    HarnessError,
+    ResourceRejectedError,
+    s3_event,
+    test,
+)
 
 
 def test_cascade_runs_each_handler_on_the_previous_output() -> None:
@@ -159,6 +165,10 @@ def test_direct_invoke_with_a_built_event() -> None:
         assert invocation.ok, invocation.traceback
         assert invocation.result == ["s3://direct-out/x y.txt"]
         assert h.outputs["direct"]["functions"]["upper"]["name"] == "direct-upper-local"
+
+    # after the block the functions' code and the emulated AWS are gone
+    with pytest.raises(HarnessError, match="not running"):
+        h.invoke("upper", s3_event("direct-in", "x y.txt", body=b"abc"))
 
 
 def test_direct_invoke_leaves_the_callers_event_as_it_was() -> None:
