@@ -2,7 +2,8 @@
 
 For every object in the S3 event the handler streams the body (of the version the event names,
 when the bucket is versioned) through ``open_function`` (never reading it whole), calls ``map_function(line, bucket, key)`` on each line and sends the records it
-returns to the physical delivery stream behind each logical ``firehose_name``.
+returns to the physical delivery stream behind each logical ``firehose_name``. Events other than
+``ObjectCreated:*`` are skipped, each with a log line.
 
 Records are packed into ``PutRecordBatch`` calls within the service limits: at most
 ``min(batch_size, 500)`` records and 4 MiB per call, 1,000 KiB per record (a larger record raises
@@ -132,7 +133,17 @@ def handler(
         raise RuntimeConfigurationError(
             f"batch_size must be a positive integer, got {batch_size!r}"
         )
-    objects = [obj for obj in s3_objects(event) if obj.created]
+    objects = []
+    for obj in s3_objects(event):
+        if obj.created:
+            objects.append(obj)
+        else:
+            logger.info(
+                "skipped s3://%s/%s: event %s is not ObjectCreated",
+                obj.bucket,
+                obj.key,
+                obj.event_name,
+            )
     physical = streams(environ)
     s3_client = s3_client or client("s3")
     firehose_client = firehose_client or client("firehose")

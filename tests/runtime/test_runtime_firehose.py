@@ -6,6 +6,7 @@ import codecs
 import functools
 import gzip
 import json
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -323,11 +324,15 @@ def test_objects_of_one_event_share_batches_and_are_all_reported(s3_event: Event
     assert all(body.closed for body in s3.bodies)
 
 
-def test_test_events_and_removals_send_nothing(s3_event: Event) -> None:
+def test_test_events_and_removals_send_nothing(
+    s3_event: Event, caplog: pytest.LogCaptureFixture
+) -> None:
     summary, _, firehose = run({}, {"Event": "s3:TestEvent"})
     assert summary["lines"] == 0 and firehose.calls == []
-    summary, _, firehose = run({}, s3_event("src", "gone", event_name="ObjectRemoved:Delete"))
+    with caplog.at_level(logging.INFO, logger="jaya_pulumi.runtime.firehose"):
+        summary, _, firehose = run({}, s3_event("src", "gone", event_name="ObjectRemoved:Delete"))
     assert summary["objects"] == [] and firehose.calls == []
+    assert "skipped s3://src/gone: event ObjectRemoved:Delete is not ObjectCreated" in caplog.text
 
 
 def test_missing_destinations_variable(s3_event: Event, monkeypatch: pytest.MonkeyPatch) -> None:
