@@ -1,9 +1,10 @@
 """The body of ``MapS3ToFirehoseLambda``: map each line of each created object to Firehose records.
 
 For every object in the S3 event the handler streams the body (of the version the event names,
-when the bucket is versioned) through ``open_function`` (never reading it whole), calls ``map_function(line, bucket, key)`` on each line and sends the records it
-returns to the physical delivery stream behind each logical ``firehose_name``. Events other than
-``ObjectCreated:*`` are skipped, each with a log line.
+when the bucket is versioned) through ``open_function`` (never reading it whole), calls
+``map_function(line, bucket, key)`` on each line and sends the records it returns to the physical
+delivery stream behind each logical ``firehose_name``. Events other than ``ObjectCreated:*`` are
+skipped, each with a log line.
 
 Records are packed into ``PutRecordBatch`` calls within the service limits: at most
 ``min(batch_size, 500)`` records and 4 MiB per call, 1,000 KiB per record (a larger record raises
