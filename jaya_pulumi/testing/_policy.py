@@ -40,7 +40,7 @@ _S3_ACTIONS: dict[str, str] = {
     "ListObjectVersions": "s3:ListBucketVersions",
     "ListMultipartUploads": "s3:ListBucketMultipartUploads",
     "ListBuckets": "s3:ListAllMyBuckets",
-    "GetObjectAttributes": "s3:GetObject",
+    "GetObjectAttributes": "s3:GetObjectAttributes",  # and s3:GetObject, see s3_request
     "RestoreObject": "s3:RestoreObject",
     "SelectObjectContent": "s3:GetObject",
 }
@@ -53,6 +53,7 @@ _VERSION_ACTIONS: dict[str, str] = {
     "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
     "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
     "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
 }
 
 
@@ -154,6 +155,8 @@ def s3_request(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str
         )
     else:  # a bucket, or for ListBuckets every bucket
         checks.append((action, f"arn:aws:s3:::{bucket or '*'}"))
+    if operation == "GetObjectAttributes":  # needs read access to the object as well
+        checks += [(_on_version("s3:GetObject", params.get("VersionId")), r) for _, r in checks]
     if operation in ("CopyObject", "UploadPartCopy"):
         source = _copy_source(params.get("CopySource"))
         if source is not None:

@@ -101,6 +101,19 @@ def test_a_condition_is_ignored_with_a_warning() -> None:
             [("s3:GetObjectVersion", "arn:aws:s3:::s/a"), ("s3:PutObject", "arn:aws:s3:::d/k")],
         ),
         (
+            "GetObjectAttributes",
+            {"Bucket": "b", "Key": "k"},
+            [("s3:GetObjectAttributes", "arn:aws:s3:::b/k"), ("s3:GetObject", "arn:aws:s3:::b/k")],
+        ),
+        (
+            "GetObjectAttributes",
+            {"Bucket": "b", "Key": "k", "VersionId": "3"},
+            [
+                ("s3:GetObjectVersionAttributes", "arn:aws:s3:::b/k"),
+                ("s3:GetObjectVersion", "arn:aws:s3:::b/k"),
+            ],
+        ),
+        (
             "DeleteObjects",
             {"Bucket": "b", "Delete": {"Objects": [{"Key": "x", "VersionId": "3"}]}},
             [("s3:DeleteObjectVersion", "arn:aws:s3:::b/x")],
