@@ -23,8 +23,6 @@ __all__ = ["CompiledPolicy", "s3_request"]
 # Operations whose IAM action is not ``s3:<OperationName>``. Object operations need the key.
 _S3_ACTIONS: dict[str, str] = {
     "HeadObject": "s3:GetObject",
-    "GetObject": "s3:GetObject",
-    "PutObject": "s3:PutObject",
     "CopyObject": "s3:PutObject",
     "CreateMultipartUpload": "s3:PutObject",
     "UploadPart": "s3:PutObject",
@@ -32,7 +30,6 @@ _S3_ACTIONS: dict[str, str] = {
     "CompleteMultipartUpload": "s3:PutObject",
     "AbortMultipartUpload": "s3:AbortMultipartUpload",
     "ListParts": "s3:ListMultipartUploadParts",
-    "DeleteObject": "s3:DeleteObject",
     "DeleteObjects": "s3:DeleteObject",
     "ListObjects": "s3:ListBucket",
     "ListObjectsV2": "s3:ListBucket",
@@ -41,7 +38,6 @@ _S3_ACTIONS: dict[str, str] = {
     "ListMultipartUploads": "s3:ListBucketMultipartUploads",
     "ListBuckets": "s3:ListAllMyBuckets",
     "GetObjectAttributes": "s3:GetObjectAttributes",  # and s3:GetObject, see s3_request
-    "RestoreObject": "s3:RestoreObject",
     "SelectObjectContent": "s3:GetObject",
 }
 # With a ``VersionId`` an object operation acts on that version; IAM checks the version's action.
