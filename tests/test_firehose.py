@@ -16,6 +16,7 @@ from handlers_for_tests import json_lines_to_events as mapper
 from jaya_pulumi import (
     S3,
     ConfigSecret,
+    ConfigurationError,
     Firehose,
     MapS3ToFirehoseLambda,
     Pipeline,
@@ -159,6 +160,23 @@ def test_firehose_settings_are_checked() -> None:
 def test_prefix_that_is_not_a_folder_is_warned_about() -> None:
     with pytest.warns(UserWarning, match="prefix 'staged' does not end with '/'"):
         firehose(prefix="staged")
+
+
+def test_function_and_stream_in_different_regions_are_refused() -> None:
+    mapper_node = MapS3ToFirehoseLambda(gzip.open, mapper, region_name="us-east-1")
+    with pytest.raises(PipelineDefinitionError, match="Put both in one region"):
+        Pipeline("regions", [mapper_node >> firehose(region_name="eu-west-1") >> table()])
+    resolved_late = Pipeline(
+        "late",
+        [
+            S3("events-landing", "eu-west-1", on=[S3.ALL_CREATED_OBJECTS])
+            >> MapS3ToFirehoseLambda(gzip.open, mapper, region_name="eu-west-1")
+            >> firehose()
+            >> table()
+        ],
+    )
+    with pytest.raises(ConfigurationError, match="client of its own region"):
+        synth(resolved_late, config={"aws:region": "us-east-1"})
 
 
 def test_seed_table_ddl_is_redshift_text() -> None:

@@ -2,14 +2,14 @@
 
 Logical names are stable across stacks: they never contain the stack name, so one program
 deploys to ``staging`` and ``production`` with the same URNs. Physical names carry the stack.
-Plain Python: the automation layer uses these to map engine events back to pipeline nodes.
+Plain Python.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from jaya_pulumi.dsl import AWSLambda, BucketGroup, Firehose, Node, Pipeline, Table
+from jaya_pulumi.dsl import AWSLambda, BucketGroup, Firehose, Pipeline, Table
 from jaya_pulumi.dsl._function import MAX_FUNCTION_NAME
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, validate_bucket_name
 from jaya_pulumi.errors import ConfigurationError, PipelineDefinitionError
@@ -19,7 +19,6 @@ __all__ = [
     "expand",
     "firehose_component_name",
     "function_component_name",
-    "nodes_by_component_name",
     "physical_bucket_name",
     "physical_function_name",
     "table_component_name",
@@ -49,24 +48,6 @@ def firehose_component_name(pipeline: Pipeline, firehose: Firehose) -> str:
 def table_component_name(pipeline: Pipeline, table: Table) -> str:
     """The logical name of a table's component: ``<pipeline>-table-<schema.table>``."""
     return f"{pipeline.name}-table-{table.key}"
-
-
-def nodes_by_component_name(pipeline: Pipeline) -> dict[str, tuple[Node, ...]]:
-    """Map each component's logical name to the pipeline nodes it stands for.
-
-    Child resources are named ``<component name>-<part>``, so a resource belongs to the component
-    whose name is its longest prefix.
-    """
-    out: dict[str, tuple[Node, ...]] = {}
-    for group in pipeline.buckets:
-        out[bucket_component_name(group)] = group.nodes
-    for fn in pipeline.functions:
-        out[function_component_name(pipeline, fn)] = (fn,)
-    for firehose in pipeline.firehoses:
-        out[firehose_component_name(pipeline, firehose)] = (firehose,)
-    for table in pipeline.tables:
-        out[table_component_name(pipeline, table)] = (table,)
-    return out
 
 
 def physical_bucket_name(group: BucketGroup | str, stack: str) -> str:

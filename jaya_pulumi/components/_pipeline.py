@@ -303,6 +303,16 @@ def _plan(pipeline: Pipeline) -> _Plan:
                     f"is in {fn_region!r} on stack {stack!r}; S3 only invokes functions in the "
                     "bucket's region. Set the same region_name on both."
                 )
+    for fn in pipeline.functions:
+        for firehose in pipeline.firehoses_of(fn):
+            fn_region = fn.region_name or default_region
+            stream_region = firehose.region_name or default_region
+            if fn_region and stream_region and fn_region != stream_region:
+                raise ConfigurationError(
+                    f"{fn.label} is in {fn_region!r} but {firehose.label} is in {stream_region!r} "
+                    f"on stack {stack!r}; the function sends records with a client of its own "
+                    "region. Set the same region_name on both."
+                )
     return _Plan(stack, default_region, bucket_names, function_names, archives, holding_buckets)
 
 

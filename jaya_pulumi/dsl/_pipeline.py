@@ -273,6 +273,14 @@ class Pipeline:
                     f"{fn.label} maps objects to Firehose but feeds no delivery stream; join it to "
                     f"one: {fn.label} >> Firehose('my-firehose', ...) >> Table(...)."
                 )
+        for fn in self.functions:
+            for fh in self.firehoses_of(fn):
+                if fn.region_name and fh.region_name and fn.region_name != fh.region_name:
+                    raise PipelineDefinitionError(
+                        f"{fn.label} in {fn.region_name!r} >> {fh.label} in {fh.region_name!r}: the "
+                        "function sends records with a client of its own region, so every call "
+                        "would fail. Put both in one region."
+                    )
         names: dict[str, Firehose] = {}
         buckets = {g.bucket_name for g in self.buckets}
         for fh in self.firehoses:
