@@ -33,8 +33,14 @@ class _Put:
 
 
 def _parse_put(spec: str) -> list[_Put]:
-    """``BUCKET/KEY=FILE`` (or ``BUCKET/PREFIX/=DIRECTORY``) -> the files to put."""
-    target, sep, local = spec.rpartition("=")
+    """``BUCKET/KEY=FILE`` (or ``BUCKET/PREFIX/=DIRECTORY``) -> the files to put.
+
+    Keys and paths may hold ``=`` themselves (Hive-style ``dt=2026-11-25/``): the split is at the
+    first ``=`` whose right-hand side exists locally, else at the last one.
+    """
+    splits = [i for i, char in enumerate(spec) if char == "="]
+    at = next((i for i in splits if Path(spec[i + 1 :]).exists()), splits[-1] if splits else -1)
+    target, sep, local = (spec[:at], "=", spec[at + 1 :]) if at >= 0 else (spec, "", "")
     bucket, _, key = target.partition("/")
     if not sep or not bucket or not local:
         raise click.BadParameter(

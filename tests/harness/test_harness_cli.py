@@ -83,3 +83,16 @@ def test_jaya_local_refuses_a_bucket_outside_the_pipeline(tmp_path: Path) -> Non
 
     assert result.exit_code == 2
     assert "bucket 'elsewhere' is not in pipeline 'three-node-pipe'" in result.output
+
+
+def test_jaya_local_puts_hive_style_keys_and_paths(tmp_path: Path) -> None:
+    partition = tmp_path / "dt=2026-11-25"
+    partition.mkdir()
+    (partition / "a.txt").write_bytes(b"Hi Rajiv")
+
+    result = CliRunner().invoke(
+        main, ["local", str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/dt=2026-11-25/={partition}"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "s3://tsa-rajiv-bucket2/dt=2026-11-25/a.txt" in result.output
