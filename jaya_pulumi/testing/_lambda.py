@@ -5,6 +5,8 @@ isolation: the archive's top-level modules (``jaya_entry``, ``jaya_pulumi``, ``d
 modules) are swapped out of ``sys.modules`` for the function's own copies and the archive directory
 goes first on ``sys.path``; afterwards the developer's modules are put back. The function's modules
 are kept between calls, like a warm container. Environment variables are set for the call only.
+A result that JSON cannot hold fails the call with :class:`MarshalError`, as Lambda's runtime
+fails it (``Runtime.MarshalError``); a ``Decimal`` is written as a number.
 
 Not emulated: timeouts (a call longer than the function's timeout is reported as timed out after
 it returns, not interrupted), memory limits, concurrency limits, ``/tmp`` isolation, layers (their
@@ -13,7 +15,9 @@ packages are used from the developer's environment).
 
 from __future__ import annotations
 
+import decimal
 import io
+import json
 import logging
 import os
 import sys
@@ -29,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-__all__ = ["Invocation", "LambdaContext", "LocalFunction"]
+__all__ = ["Invocation", "LambdaContext", "LocalFunction", "MarshalError"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,17 @@ class Invocation:
             key = unquote_plus(str(s3.get("object", {}).get("key", "?")))
             out.append(f"s3://{bucket}/{key}")
         return out
+
+
+class MarshalError(Exception):
+    """What Lambda's runtime reports (``Runtime.MarshalError``) for a result JSON cannot hold."""
+
+
+def _decimal(value: Any) -> float:
+    """Lambda's runtime writes a ``Decimal`` as a number; any other unknown type fails."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class _LogRouter(logging.Handler):
@@ -291,6 +306,11 @@ class LocalFunction:
             invocation.error = TimeoutError(
                 f"Task timed out after {self.timeout:.2f} seconds (ran {invocation.duration:.2f})"
             )
+        if invocation.error is None:
+            try:  # Lambda sends the result back as JSON, an asynchronous call's too
+                json.dumps(invocation.result, default=_decimal, allow_nan=True)
+            except (TypeError, ValueError) as exc:
+                invocation.error = MarshalError(f"Unable to marshal response: {exc}")
         return invocation
 
     def _isolated(self) -> list[str]:

@@ -120,6 +120,25 @@ def test_failures_can_be_inspected_instead_of_raised() -> None:
             h.check()
 
 
+def test_a_result_json_cannot_hold_fails_the_invocation_as_on_lambda() -> None:
+    def head(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        import datetime
+        import decimal
+
+        return {"checked": datetime.datetime(2026, 1, 1), "ratio": decimal.Decimal("0.5")}
+
+    p = S3("json-in", on=[S3.ALL_CREATED_OBJECTS]) >> AWSLambda("head", head) >> S3("json-out")
+    with test(Pipeline("json", [p]), raise_failures=False) as h:
+        h.client("s3").put_object(Bucket="json-in", Key="k", Body=b"x")
+
+        assert [i.attempt for i in h.invocations("head")] == [1, 2, 3]  # retried as a failure
+        (failure,) = h.failures
+        assert type(failure.error).__name__ == "MarshalError"
+        assert str(failure.error) == (
+            "Unable to marshal response: Object of type datetime is not JSON serializable"
+        )
+
+
 def test_a_write_without_an_iam_grant_is_access_denied() -> None:
     p = (
         S3("iam-in", on=[S3.ALL_CREATED_OBJECTS])
