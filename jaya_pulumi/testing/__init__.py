@@ -1,6 +1,8 @@
-"""Test helpers: Pulumi mocks that return realistic AWS outputs, and queries over a synthesis.
+"""Test helpers: Pulumi mocks, queries over a synthesis, and the local end-to-end harness.
 
-``JayaMocks`` and ``synth`` run the real Pulumi SDK under ``pulumi.runtime.set_mocks``.
+``JayaMocks`` and ``synth`` run the real Pulumi SDK under ``pulumi.runtime.set_mocks``;
+``test(pipeline)`` runs the same program on moto with the functions' real archives, Firehose
+delivery and a local PostgreSQL (``with test(piper) as h:``).
 """
 
 from jaya_pulumi.testing._copy import UnsupportedCopyOptionError
