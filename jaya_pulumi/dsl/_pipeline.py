@@ -352,12 +352,13 @@ class Pipeline:
                 if nxt is start:
                     first = self.triggers_of(start)
                     source = first[0].source.label if first else "its source"
+                    bucket = dest.bucket_name
                     raise PipelineDefinitionError(
                         f"{source} >> {start.label} >> {dest.label} invokes {start.name!r} on its "
                         f"own output (a recursive invocation): {'; '.join([*steps, step])}. Give "
                         "the source an event prefix and write under another one, e.g. "
-                        "S3('b', on=[S3.event(S3.ALL_CREATED_OBJECTS, prefix='in/')]) >> ... >> "
-                        "S3('b', prefix='out/'), or write to another bucket."
+                        f"S3({bucket!r}, on=[S3.event(S3.ALL_CREATED_OBJECTS, prefix='in/')]) >> "
+                        f"... >> S3({bucket!r}, prefix='out/'), or write to another bucket."
                     )
                 if id(nxt) not in seen:
                     walk(start, nxt, [*steps, step], seen | {id(nxt)})
