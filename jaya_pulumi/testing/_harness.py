@@ -60,14 +60,18 @@ LOCAL_STACK = "local"
 MAX_CASCADE_DEPTH = 16
 """Nested invocations after which the harness stops a loop, as Lambda's recursion detection does."""
 
-_FAKE_CREDENTIALS = {
+_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_SESSION_TOKEN": "testing",
-    # AWS_ENDPOINT_URL_<SERVICE> and a profile's endpoint_url would send calls past moto
+    # these, from the environment or a profile, would send calls to hosts moto does not answer
+    # (AWS_ENDPOINT_URL_<SERVICE>, endpoint_url; lambda-fips..., logs.us-east-1.api.aws)
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+    "AWS_USE_FIPS_ENDPOINT": "false",
+    "AWS_USE_DUALSTACK_ENDPOINT": "false",
 }
+"""Set for the harness's lifetime: fake credentials, and only endpoints moto intercepts."""
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
 
 
@@ -288,7 +292,7 @@ class Harness:
         self._mock = mock_aws()
         self._mock.start()
         wanted: dict[str, str | None] = {
-            **_FAKE_CREDENTIALS,
+            **_ENVIRONMENT,
             "AWS_DEFAULT_REGION": self.region,
             **dict.fromkeys(_CLEARED),
         }

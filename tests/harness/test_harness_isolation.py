@@ -91,6 +91,8 @@ def test_configured_endpoint_urls_do_not_route_calls_past_moto(
     # e.g. a developer's LocalStack settings; nothing listens on port 9
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ENDPOINT_URL_FIREHOSE", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_USE_DUALSTACK_ENDPOINT", "true")  # logs.us-east-1.api.aws
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")  # lambda-fips.us-east-1.amazonaws.com
     p = S3("ep-in", on=[S3.ALL_CREATED_OBJECTS]) >> AWSLambda("h", print) >> S3("ep-out")
 
     with test(Pipeline("ep", [p])) as h:
