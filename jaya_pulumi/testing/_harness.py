@@ -70,6 +70,9 @@ _ENVIRONMENT = {
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
     "AWS_USE_FIPS_ENDPOINT": "false",
     "AWS_USE_DUALSTACK_ENDPOINT": "false",
+    # nor may the developer's profiles apply (s3 use_accelerate_endpoint, addressing style, ...)
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
 """Set for the harness's lifetime: fake credentials, and only endpoints moto intercepts."""
 _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")

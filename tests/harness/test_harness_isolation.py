@@ -85,9 +85,12 @@ def test_one_harness_at_a_time_and_moto_is_restored_after() -> None:
     assert notifications._invoke_awslambda is original
 
 
-def test_configured_endpoint_urls_do_not_route_calls_past_moto(
-    monkeypatch: pytest.MonkeyPatch,
+def test_the_developers_endpoint_settings_and_profiles_do_not_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    profile = tmp_path / "config"
+    profile.write_text("[default]\ns3 =\n    use_accelerate_endpoint = true\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(profile))
     # e.g. a developer's LocalStack settings; nothing listens on port 9
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ENDPOINT_URL_FIREHOSE", "http://127.0.0.1:9")
@@ -98,6 +101,9 @@ def test_configured_endpoint_urls_do_not_route_calls_past_moto(
     with test(Pipeline("ep", [p])) as h:
         (listed,) = h.client("lambda").list_functions()["Functions"]
         assert listed["FunctionName"] == "ep-h-local"
+        h.client("s3").put_object(Bucket="ep-in", Key="k", Body=b"x")
+        assert [i.function for i in h.invocations()] == ["h"]
 
     assert os.environ["AWS_ENDPOINT_URL_LAMBDA"] == "http://127.0.0.1:9"
+    assert os.environ["AWS_CONFIG_FILE"] == str(profile)
     assert "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in os.environ
