@@ -75,7 +75,7 @@ class JayaMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """Answer the provider functions the builder calls (caller identity, region)."""
+        """Answer the provider functions the builder calls; fail any other invoke by name."""
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,
@@ -88,7 +88,14 @@ class JayaMocks(pulumi.runtime.Mocks):
             return {"name": region, "region": region, "id": region}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
-        return {}, []
+        # An empty answer would make the program run on with missing outputs; fail the invoke.
+        return {}, [
+            (
+                "",
+                f"JayaMocks has no answer for {args.token}; subclass JayaMocks and answer it in "
+                "call(), returning the outputs AWS would",
+            )
+        ]
 
     # -- regions --------------------------------------------------------------------------
 

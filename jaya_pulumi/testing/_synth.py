@@ -12,6 +12,7 @@ import gc
 import os
 import runpy
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,11 +302,19 @@ def _program(target: Pipeline | Program | str | os.PathLike[str]) -> tuple[Progr
             path = path / "__main__.py"
 
         def run_file() -> Any:
-            sys.path.insert(0, str(path.parent))
+            folder = str(path.parent)
+            before = set(sys.modules)
+            sys.path.insert(0, folder)
             try:
                 runpy.run_path(str(path), run_name="__main__")
             finally:
-                sys.path.remove(str(path.parent))
+                sys.path.remove(folder)
+                # Modules the program imported from its own folder (helpers.py, pipelines.py)
+                # must not answer for another program's modules of the same name.
+                for name in set(sys.modules) - before:
+                    origin = getattr(sys.modules[name], "__file__", None) or ""
+                    if origin.startswith(folder + os.sep):
+                        del sys.modules[name]
 
         return run_file, path.parent
     if callable(target):
@@ -325,7 +334,12 @@ def _stack_config(directory: Path, stack: str, project: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in (raw or {}).items():
         if isinstance(value, dict) and "secure" in value:
-            continue  # encrypted with the stack's key; tests pass such values through ``config``
+            warnings.warn(
+                f"Pulumi.{stack}.yaml's {key!r} is encrypted with the stack's key, which mocks "
+                f"cannot read; it is left unset. Pass it as synth(..., config={{{key!r}: ...}}).",
+                stacklevel=3,
+            )
+            continue
         full = key if ":" in key else f"{project}:{key}"
         out[full] = value
     return out
