@@ -83,7 +83,10 @@ def _parse_record(index: int, record: Mapping[str, Any]) -> S3Object:
             size=int(obj.get("size", 0)),
             event_name=str(record.get("eventName", "")),
             event_time=str(record.get("eventTime", "")),
-            version_id=obj.get("versionId") or None,
+            # Unversioned objects carry no versionId (or the string "null"): no version to pin.
+            version_id=None
+            if obj.get("versionId") in (None, "", "null")
+            else str(obj["versionId"]),
             etag=obj.get("eTag") or None,
         )
     except (KeyError, TypeError, ValueError) as exc:

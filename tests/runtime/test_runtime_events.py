@@ -107,3 +107,15 @@ def test_non_s3_events_raise_a_clear_error(event: dict[str, Any], message: str) 
 def test_event_must_be_a_mapping() -> None:
     with pytest.raises(EventFormatError, match="expected an S3 event notification"):
         s3_objects([])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("sent", "parsed"), [("null", None), ("", None), ("3HL4kqtJlcpXroDTDmJ", "3HL4kqtJlcpXroDTDmJ")]
+)
+def test_only_a_real_version_id_pins_the_object(
+    s3_event: Callable[..., dict[str, Any]], sent: str, parsed: str | None
+) -> None:
+    event = s3_event("src-bucket", "a.csv")
+    event["Records"][0]["s3"]["object"]["versionId"] = sent
+    [obj] = s3_objects(event)
+    assert obj.version_id == parsed
