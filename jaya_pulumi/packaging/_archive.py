@@ -22,7 +22,7 @@ from typing import Any
 
 from jaya_pulumi.dsl import AWSLambda, HandlerRef
 from jaya_pulumi.errors import PackagingError
-from jaya_pulumi.packaging._imports import dist_name, unavailable_imports
+from jaya_pulumi.packaging._imports import dist_name, installed_distributions, unavailable_imports
 
 __all__ = ["ENTRY_HANDLER", "LambdaArchive", "default_runtime", "package_function"]
 
@@ -292,9 +292,10 @@ def _jaya_names() -> frozenset[str]:
 
 def _check_imports(function: AWSLambda, modules: list[str], files: Mapping[str, str]) -> None:
     """Refuse a handler whose module imports what Lambda will not have."""
+    user_modules = [m for m in modules if m.split(".")[0] != "jaya_pulumi"]  # ours: tested
     missing = [
         pair
-        for module in modules
+        for module in user_modules
         for pair in unavailable_imports(module, files, function.requirements, _jaya_names())
     ]
     if missing:
@@ -336,7 +337,7 @@ def _module_files(function: AWSLambda, module: str) -> dict[str, str]:
     if root.is_relative_to(_STDLIB) and not any(root.is_relative_to(s) for s in _SITE):
         return {}
     if any(root.is_relative_to(s) for s in _SITE):
-        dists = importlib.metadata.packages_distributions().get(top, [])
+        dists = installed_distributions().get(top, [])
         wanted = {dist_name(r) for r in function.requirements}
         if not any(dist_name(d) in wanted for d in dists):
             name = dists[0] if dists else top

@@ -14,11 +14,18 @@ lazy, type-only or guarded.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import sys
 from collections.abc import Iterator, Mapping
 
-__all__ = ["LAMBDA_PROVIDED", "SHIPPED_JAYA", "dist_name", "unavailable_imports"]
+__all__ = [
+    "LAMBDA_PROVIDED",
+    "SHIPPED_JAYA",
+    "dist_name",
+    "installed_distributions",
+    "unavailable_imports",
+]
 
 LAMBDA_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
@@ -124,12 +131,18 @@ def _requirement_modules(requirements: tuple[str, ...]) -> tuple[set[str], bool]
     wanted = {dist_name(r) for r in requirements}
     modules = {name.replace("-", "_") for name in wanted}
     found: set[str] = set()
-    for top, dists in importlib.metadata.packages_distributions().items():
+    for top, dists in installed_distributions().items():
         for dist in dists:
             if dist_name(dist) in wanted:
                 modules.add(top)
                 found.add(dist_name(dist))
     return modules, found == wanted
+
+
+@functools.cache
+def installed_distributions() -> Mapping[str, list[str]]:
+    """Top-level module -> distributions, for this interpreter (read once: it scans every dist)."""
+    return importlib.metadata.packages_distributions()
 
 
 def dist_name(requirement: str) -> str:
