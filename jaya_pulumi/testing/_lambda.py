@@ -226,6 +226,9 @@ class LocalFunction:
         self._tops = frozenset(tops | {entry, "jaya_pulumi", "dill"})
         self._prefixes = tuple(sorted(self._tops))
         self._modules: dict[str, types.ModuleType] = {}
+        self._outside: list[str] = []
+        self._size_outside = -1
+        self._size_inside = -1
         self._entry: Any = None
         self._stream = f"2026/01/01/[{version}]{uuid.uuid4().hex}"
         base = {
@@ -318,10 +321,19 @@ class LocalFunction:
         return [n for n in sys.modules if n.startswith(prefixes) and n.partition(".")[0] in tops]
 
     def _swap_in(self) -> dict[str, types.ModuleType]:
-        """Move the developer's copies of the archive's modules aside; install the function's."""
+        """Move the developer's copies of the archive's modules aside; install the function's.
+
+        Scanning ``sys.modules`` costs more than a warm call itself, so the developer's names are
+        rescanned only when ``sys.modules`` has changed size since the last call (a module was
+        imported or dropped in between).
+        """
         modules = sys.modules
-        saved = {name: modules.pop(name) for name in self._isolated()}
+        if len(modules) != self._size_outside:
+            self._outside = self._isolated()
+            self._size_outside = len(modules)
+        saved = {name: modules.pop(name) for name in self._outside if name in modules}
         modules.update(self._modules)
+        self._size_inside = len(modules)
         sys.path.insert(0, str(self.directory))
         return saved
 
@@ -331,5 +343,9 @@ class LocalFunction:
         directory = str(self.directory)
         if directory in sys.path:
             sys.path.remove(directory)
-        self._modules = {name: modules.pop(name) for name in self._isolated()}
+        # Nothing imported or dropped during the call: the function's modules are the ones we
+        # installed. Otherwise look for what the call imported.
+        unchanged = len(modules) == self._size_inside and all(n in modules for n in self._modules)
+        names = list(self._modules) if unchanged and self._modules else self._isolated()
+        self._modules = {name: modules.pop(name) for name in names}
         modules.update(saved)
