@@ -68,6 +68,7 @@ import jaya_pulumi.runtime
 print(json.dumps({
     "body": body.decode(),
     "pulumi_loaded": any(m.split(".")[0] in ("pulumi", "pulumi_aws") for m in sys.modules),
+    "language_loaded": "jaya_pulumi.dsl" in sys.modules,
     "runtime_from": jaya_pulumi.runtime.__file__,
 }))
 """
@@ -113,6 +114,7 @@ def test_copy_archive_copies_keys_with_spaces_and_non_ascii_without_pulumi(tmp_p
     result = run_isolated(unpack(archive, tmp_path / "archive"), deps_dir(tmp_path), RUN_COPY)
     assert result["body"] == "name,age\nRajiv,65\n"
     assert result["pulumi_loaded"] is False
+    assert result["language_loaded"] is False  # shipped, but loaded only when a handler asks
     assert str(result["runtime_from"]).startswith(str(tmp_path / "archive"))
 
 

@@ -217,3 +217,20 @@ def test_environ_can_be_passed_explicitly(s3_event: Event) -> None:
     stub = RecordingS3()
     handler(s3_event("src", "a"), None, s3_client=stub, environ=environ)  # type: ignore[arg-type]
     assert [(b, k) for _, b, k, _ in stub.copies] == [("d", "p/a")]
+
+
+def test_the_handler_makes_one_s3_client_per_container(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from jaya_pulumi.runtime import _clients, copy
+
+    made: list[str] = []
+    monkeypatch.setattr(_clients, "_CLIENTS", {})
+    monkeypatch.setattr(boto3, "client", lambda service: made.append(service) or object())
+    monkeypatch.setenv("JAYA_DESTINATIONS", '[{"type": "s3", "bucket": "dst", "prefix": ""}]')
+    monkeypatch.setenv("JAYA_SOURCES", '[{"bucket": "src", "prefix": ""}]')
+    removed = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete",
+                            "s3": {"bucket": {"name": "src"}, "object": {"key": "k", "size": 0}}}]}  # fmt: skip
+    for _ in range(3):
+        copy.handler(removed, None)
+    assert made == ["s3"]
