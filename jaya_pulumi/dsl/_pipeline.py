@@ -83,12 +83,17 @@ class Pipeline:
         """Every node, each once, in order of first appearance."""
         self.edges: tuple[Edge, ...] = whole.edges
         """Every edge as ``(source, target)``, each once, in reading order."""
+        self._out: dict[int, list[Node]] = {id(n): [] for n in self.nodes}
+        self._in: dict[int, list[Node]] = {id(n): [] for n in self.nodes}
         for source, target in self.edges:
             check_edge(source, target)
+            self._out[id(source)].append(target)
+            self._in[id(target)].append(source)
         self._name_functions()
         self._check_cycles()
         self.buckets: tuple[BucketGroup, ...] = self._group_buckets()
         """One entry per physical bucket, with the S3 nodes and triggers that share it."""
+        self._group_of = {id(n): g for g in self.buckets for n in g.nodes}
         self._check_sources_and_sinks()
         self._check_firehoses()
         self._check_recursion()
@@ -102,18 +107,18 @@ class Pipeline:
 
     def successors(self, node: Node) -> list[Node]:
         """The nodes ``node`` feeds, in edge order."""
-        return [b for a, b in self.edges if a is node]
+        return list(self._out[id(node)])
 
     def predecessors(self, node: Node) -> list[Node]:
         """The nodes that feed ``node``, in edge order."""
-        return [a for a, b in self.edges if b is node]
+        return list(self._in[id(node)])
 
     def bucket_of(self, node: S3) -> BucketGroup:
         """The bucket group an S3 node belongs to."""
-        for group in self.buckets:
-            if any(n is node for n in group.nodes):
-                return group
-        raise KeyError(node.label)
+        group = self._group_of.get(id(node))
+        if group is None:
+            raise KeyError(node.label)
+        return group
 
     def triggers_of(self, function: AWSLambda) -> list[Trigger]:
         """The subscriptions that invoke ``function``, in edge order."""
