@@ -77,7 +77,6 @@ class PipelineComponent(pulumi.ComponentResource):
         self.functions = {}
         self.firehoses = {}
         self.tables = {}
-        groups = {id(n): g for g in pipeline.buckets for n in g.nodes}
 
         for group in pipeline.buckets:
             self.buckets[group.bucket_name] = Bucket(
@@ -109,11 +108,11 @@ class PipelineComponent(pulumi.ComponentResource):
 
         permissions: dict[str, list[pulumi.Resource]] = {}
         for fn in pipeline.functions:
-            function = self._function(pipeline, fn, plan, groups)
+            function = self._function(pipeline, fn, plan)
             self.functions[fn.name] = function
             sources: dict[str, BucketGroup] = {}
             for trigger in pipeline.triggers_of(fn):
-                sources.setdefault(trigger.source.bucket_name, groups[id(trigger.source)])
+                sources.setdefault(trigger.source.bucket_name, pipeline.bucket_of(trigger.source))
             for bucket_name, group in sources.items():
                 bucket = self.buckets[bucket_name]
                 permission = function.allow_s3(
@@ -178,45 +177,30 @@ class PipelineComponent(pulumi.ComponentResource):
             self._accounts[key] = identity.account_id
         return self._accounts[key]
 
-    def _function(
-        self,
-        pipeline: Pipeline,
-        fn: AWSLambda,
-        plan: _Plan,
-        groups: Mapping[int, BucketGroup],
-    ) -> Function:
-        statements: list[dict[str, Any]] = []
-        sources: list[dict[str, Any]] = []
+    def _function(self, pipeline: Pipeline, fn: AWSLambda, plan: _Plan) -> Function:
+        # Keyed by statement id / (bucket, prefix): two triggers with one prefix grant once.
+        statements: dict[str, dict[str, Any]] = {}
+        sources: dict[tuple[str, str], dict[str, Any]] = {}
         for trigger in pipeline.triggers_of(fn):
-            bucket = self.buckets[trigger.source.bucket_name]
-            statements.append(
-                _statement(
-                    f"Read{_sid(trigger.source.bucket_name, trigger.event.prefix)}",
-                    "s3:GetObject",
-                    pulumi.Output.concat(bucket.arn, "/", trigger.event.prefix, "*"),
-                )
+            bucket_name, prefix = trigger.source.bucket_name, trigger.event.prefix
+            bucket = self.buckets[bucket_name]
+            sid = f"Read{_sid(bucket_name, prefix)}"
+            statements[sid] = _statement(
+                sid, "s3:GetObject", pulumi.Output.concat(bucket.arn, "/", prefix, "*")
             )
-            sources.append({"bucket": bucket.name, "prefix": trigger.event.prefix})
+            sources[(bucket_name, prefix)] = {"bucket": bucket.name, "prefix": prefix}
         destinations: list[dict[str, Any]] = []
         for dest in pipeline.destinations_of(fn):
             bucket = self.buckets[dest.bucket_name]
-            statements.append(
-                _statement(
-                    f"Write{_sid(dest.bucket_name, dest.prefix)}",
-                    "s3:PutObject",
-                    pulumi.Output.concat(bucket.arn, "/", dest.prefix, "*"),
-                )
+            sid = f"Write{_sid(dest.bucket_name, dest.prefix)}"
+            statements[sid] = _statement(
+                sid, "s3:PutObject", pulumi.Output.concat(bucket.arn, "/", dest.prefix, "*")
             )
             destinations.append({"type": "s3", "bucket": bucket.name, "prefix": dest.prefix})
         for firehose in pipeline.firehoses_of(fn):
             stream = self.firehoses[firehose.firehose_name]
-            statements.append(
-                _statement(
-                    f"SendTo{_sid(firehose.firehose_name, '')}",
-                    "firehose:PutRecordBatch",
-                    stream.arn,
-                )
-            )
+            sid = f"SendTo{_sid(firehose.firehose_name, '')}"
+            statements[sid] = _statement(sid, "firehose:PutRecordBatch", stream.arn)
             destinations.append(
                 {"type": "firehose", "name": firehose.firehose_name, "stream": stream.name}
             )
@@ -225,7 +209,7 @@ class PipelineComponent(pulumi.ComponentResource):
             "JAYA_PIPELINE": pipeline.name,
             "JAYA_FUNCTION": fn.name,
             "JAYA_STACK": plan.stack,
-            "JAYA_SOURCES": pulumi.Output.json_dumps(_unique(sources)),
+            "JAYA_SOURCES": pulumi.Output.json_dumps(list(sources.values())),
             "JAYA_DESTINATIONS": pulumi.Output.json_dumps(destinations),
         }
         name = function_component_name(pipeline, fn)
@@ -241,7 +225,7 @@ class PipelineComponent(pulumi.ComponentResource):
             alias_name=plan.stack,
             archive=archive,
             environment=environment,
-            statements=_unique(statements),
+            statements=list(statements.values()),
             layers=layers,
             opts=opts,
         )
@@ -324,11 +308,3 @@ def _sid(bucket: str, prefix: str) -> str:
     """An IAM statement id (alphanumeric) naming a bucket and prefix, unique per pair."""
     words = re.sub(r"[^A-Za-z0-9]+", " ", f"{bucket} {prefix}").title().replace(" ", "")
     return words[:48] + hashlib.sha256(f"{bucket}/{prefix}".encode()).hexdigest()[:6]
-
-
-def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for item in items:
-        if not any(item.get("Sid", item) == o.get("Sid", o) for o in out):
-            out.append(item)
-    return out
