@@ -207,6 +207,13 @@ def test_without_a_pipeline_everything_is_one_group() -> None:
             r"events 1 and 2 both have sequence 1.*two logs mixed",
         ),
         (
+            [
+                '{"sequence": 2, "resourcePreEvent": {"metadata": '
+                '{"op": "teleport", "urn": "u", "type": "t"}}}'
+            ],
+            r"event 1 \(sequence 2\) is not a valid `resourcePreEvent`",
+        ),
+        (
             ['{"sequence": 1, "summaryEvent": {"resourceChanges": [1]}}'],
             r"`summaryEvent.resourceChanges` must map ops to counts",
         ),
