@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationError",
+    "EngineEventError",
     "GraphvizNotFoundError",
     "JayaError",
     "MissingCredentialsError",
@@ -60,6 +61,10 @@ class PulumiNotInstalledError(PulumiCommandError):
 
 class MissingCredentialsError(PulumiCommandError):
     """The engine found no credentials for AWS or for the state backend (the message says which)."""
+
+
+class EngineEventError(JayaError, ValueError):
+    """A stream of engine events given to ``summarize`` is not what the engine's event log holds."""
 
 
 class StackLockedError(PulumiCommandError):

@@ -1,8 +1,8 @@
 """Drive Pulumi from Python: ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs`` of a pipeline.
 
-Results are typed objects whose changes are grouped by pipeline node; :class:`NodeEvents` and
-:class:`ProgressPrinter` turn a stream of ``pulumi.automation.events.EngineEvent`` into the same
-per-node view, live. Every function needs the ``pulumi`` CLI on PATH and raises
+Results are typed objects whose changes are grouped by pipeline node; :func:`summarize` (a recorded
+stream), :class:`NodeEvents` and :class:`ProgressPrinter` (live) turn engine events into the same
+per-node view. Every function needs the ``pulumi`` CLI on PATH and raises
 :class:`~jaya_pulumi.errors.PulumiNotInstalledError` (with how to install it) when it is missing.
 """
 
@@ -20,6 +20,7 @@ from jaya_pulumi.automation._render import (
     ProgressPrinter,
     format_changes,
     format_outputs,
+    format_summary,
     format_totals,
 )
 from jaya_pulumi.automation._stack import (
@@ -38,9 +39,11 @@ from jaya_pulumi.automation._stack import (
     refresh,
     up,
 )
+from jaya_pulumi.automation._summary import EVENT_KEYS, summarize
 
 __all__ = [
     "AWS_CONF_KEYS",
+    "EVENT_KEYS",
     "INSTALL_HINT",
     "OPS",
     "DestroyResult",
@@ -57,12 +60,14 @@ __all__ = [
     "destroy",
     "format_changes",
     "format_outputs",
+    "format_summary",
     "format_totals",
     "inline_program",
     "outputs",
     "preview",
     "refresh",
     "resource_name_of",
+    "summarize",
     "translate",
     "up",
 ]

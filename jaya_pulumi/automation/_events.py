@@ -8,6 +8,14 @@ says which kind of node, and among the nodes of that kind the one whose componen
 longest prefix of the resource's name is the owner (children are named ``<component>-<part>``).
 Anything under no node component (the stack, providers, the pipeline component) is grouped under
 the pipeline itself.
+
+A step counts as done the way the engine counts it in ``summaryEvent.resourceChanges``: only a
+step the program asked for (``logical``; not the ``create-replacement`` and ``delete-replaced``
+halves of a replacement) that succeeded. A custom resource's step succeeded when its
+``resOutputsEvent`` arrives; a component's (and the stack's) step has no provider call, so the
+engine applies and counts it as soon as it starts, while its outputs event waits for the
+program's ``register_outputs``. A step that failed (``resOpFailedEvent``) or never finished is
+reported as failed or not done and is not counted.
 """
 
 from __future__ import annotations
@@ -41,6 +49,18 @@ _NODE_TYPES = {
 """The component type of each kind of pipeline node."""
 
 _REPLACE_STEPS = frozenset({"replace", "create-replacement", "delete-replaced"})
+_NOT_LOGICAL = frozenset(
+    {
+        "create-replacement",
+        "delete-replaced",
+        "read-replacement",
+        "import-replacement",
+        "discard-replaced",
+        "remove-pending-replace",
+        "refresh",
+    }
+)
+"""Steps the engine takes on its own; it never counts them (used when ``logical`` is absent)."""
 _OP_OF_STEP = {
     "create": "create",
     "update": "update",
@@ -88,9 +108,18 @@ class ResourceChange:
     replace_keys: tuple[str, ...] = ()
     """The properties whose change forces a replacement."""
     done: bool = False
-    """True once the engine reported the step finished (``ResOutputsEvent``)."""
+    """True once the resource's step succeeded: the engine counts it in its summary."""
     failed: bool = False
-    """True when the step failed (``ResOpFailedEvent``)."""
+    """True when a step of the resource failed (``ResOpFailedEvent``)."""
+    custom: bool = True
+    """False for a component or the stack (no provider call: done as soon as it starts)."""
+
+    @property
+    def status(self) -> str:
+        """``done``, ``failed``, or ``not done`` (started, and no end reported)."""
+        if self.failed:
+            return "failed"
+        return "done" if self.done else "not done"
 
     @property
     def reason(self) -> str:
@@ -127,7 +156,7 @@ class NodeChanges:
 
     @property
     def done(self) -> int:
-        """How many of the node's resources have finished."""
+        """How many of the node's resources have finished (succeeded or failed)."""
         return sum(1 for r in self.resources if r.done or r.failed)
 
     @property
@@ -135,13 +164,29 @@ class NodeChanges:
         """How many of the node's resources failed."""
         return sum(1 for r in self.resources if r.failed)
 
+    @property
+    def not_done(self) -> list[ResourceChange]:
+        """The resources whose step started and neither succeeded nor failed."""
+        return [r for r in self.resources if r.status == "not done"]
+
+    def totals(self) -> dict[str, int]:
+        """Completed steps per op, as the engine counts them (failed and unfinished ones left out)."""
+        return _count(r for r in self.resources if r.done)
+
     def counts_text(self, *, future: bool = True) -> str:
-        """``2 to create, 1 to update`` (``future``) or ``2 created, 1 updated``; or ``no changes``."""
-        parts = [
-            f"{self.count(op)} to {op}" if future else f"{self.count(op)} {past_tense(op)}"
-            for op in OPS[:-1]
-            if self.count(op)
-        ]
+        """``2 to create, 1 to update`` (``future``) or ``2 created, 1 failed``; or ``no changes``.
+
+        Past tense counts only the steps that completed, then those that failed or did not finish.
+        """
+        if future:
+            parts = [f"{self.count(op)} to {op}" for op in OPS[:-1] if self.count(op)]
+        else:
+            done = self.totals()
+            parts = [f"{done[op]} {past_tense(op)}" for op in OPS[:-1] if done.get(op)]
+            if self.failed:
+                parts.append(f"{self.failed} failed")
+            if self.not_done:
+                parts.append(f"{len(self.not_done)} not done")
         return ", ".join(parts) if parts else "no changes"
 
 
@@ -175,6 +220,10 @@ class NodeEvents:
         """How long the operation took, from ``SummaryEvent``."""
         self.diagnostics: list[str] = []
         """Warnings and errors not tied to a resource."""
+        self.complete: bool = False
+        """True once the engine's ``SummaryEvent`` arrived: the operation ran to its end."""
+        self.cancelled: bool = False
+        """True once the engine closed its event stream (``CancelEvent``)."""
 
     # -- feeding -----------------------------------------------------------------------------
 
@@ -191,7 +240,13 @@ class NodeEvents:
         if event.res_outputs_event is not None:
             return self._step(event.res_outputs_event.metadata, finished=True)
         if event.res_op_failed_event is not None:
-            change = self._step(event.res_op_failed_event.metadata, finished=False)
+            meta = event.res_op_failed_event.metadata
+            known = self._by_urn.get(meta.urn)
+            was_done = known is not None and known[1].done
+            change = self._step(meta, finished=False)
+            # a step that fails is not counted; one that succeeded before (a replacement whose
+            # old resource then fails to delete) stays counted, as the engine counts it
+            change.done = was_done
             change.failed = True
             return change
         if event.diagnostic_event is not None:
@@ -203,12 +258,16 @@ class NodeEvents:
                 else:
                     self.diagnostics.append(text)
             return None
+        if event.cancel_event is not None:
+            self.cancelled = True
+            return None
         if event.summary_event is not None:
             summary = event.summary_event
             self.summary = {
                 str(getattr(k, "value", k)): v for k, v in summary.resource_changes.items()
             }
             self.duration_seconds = summary.duration_seconds
+            self.complete = True
         return None
 
     def _step(self, meta: StepEventMetadata, finished: bool) -> ResourceChange:
@@ -218,6 +277,7 @@ class NodeEvents:
         if known is None:
             group = self._group_of(meta.urn)
             change = ResourceChange(meta.urn, meta.type, resource_name_of(meta.urn), op)
+            change.custom = _is_custom(meta)
             group.resources.append(change)
             self._by_urn[meta.urn] = (group, change)
         else:
@@ -228,8 +288,9 @@ class NodeEvents:
             change.diffs = _merge(change.diffs, meta.diffs)
         if meta.keys and op == "replace":
             change.replace_keys = _merge(change.replace_keys, meta.keys)
-        if finished and step != "create-replacement":
-            # a replacement counts as done once the engine switched to the new resource
+        logical = meta.logical if meta.logical is not None else step not in _NOT_LOGICAL
+        if logical and (finished or not change.custom) and not change.failed:
+            # the engine counts a logical step once it succeeded; a component's at once
             change.done = True
         return change
 
@@ -290,11 +351,43 @@ class NodeEvents:
         return [r for g in self.nodes for r in g.resources]
 
     def totals(self) -> dict[str, int]:
-        """Resources per op, counted from the events (the summary's own counts when it came)."""
-        counted: dict[str, int] = {}
-        for change in self.resources:
-            counted[change.op] = counted.get(change.op, 0) + 1
-        return counted
+        """Completed steps per op, counted from the events as the engine counts them.
+
+        Only steps that succeeded count; failed and unfinished ones are in :attr:`failed` and
+        :attr:`not_done`. For a stream that reached its ``SummaryEvent`` this equals
+        :attr:`summary`.
+        """
+        return _count(r for r in self.resources if r.done)
+
+    @property
+    def failed(self) -> list[ResourceChange]:
+        """The resources whose step failed."""
+        return [r for r in self.resources if r.failed]
+
+    @property
+    def not_done(self) -> list[ResourceChange]:
+        """The resources whose step started and neither succeeded nor failed."""
+        return [r for r in self.resources if r.status == "not done"]
+
+    def unknowns(self) -> list[str]:
+        """What the events cannot tell, one sentence each; empty for a stream that reached its end."""
+        if self.complete:
+            return []
+        out = [
+            "No summary arrived from the engine: the operation stopped before it finished, so "
+            "its own counts and duration are unknown.",
+            "Steps the engine had not started are not in the stream: what else it would have "
+            "changed is unknown.",
+        ]
+        pending = [r for r in self.not_done if r.custom]
+        if pending:
+            names = ", ".join(r.name for r in pending)
+            out.append(
+                f"{len(pending)} started step(s) reported no end ({names}): whether AWS applied "
+                "them is unknown; run `pulumi refresh` (and `pulumi cancel` if the stack stays "
+                "locked) before the next update."
+            )
+        return out
 
 
 def _components(pipeline: Pipeline) -> list[tuple[str, str, tuple[Node, ...]]]:
@@ -305,6 +398,21 @@ def _components(pipeline: Pipeline) -> list[tuple[str, str, tuple[Node, ...]]]:
         *(("firehose", firehose_component_name(pipeline, f), (f,)) for f in pipeline.firehoses),
         *(("table", table_component_name(pipeline, t), (t,)) for t in pipeline.tables),
     ]
+
+
+def _is_custom(meta: StepEventMetadata) -> bool:
+    """Whether the step's resource is custom; events built without state go by type."""
+    state = meta.new or meta.old
+    if state is not None:
+        return bool(state.custom)
+    return not meta.type.startswith(("jaya:", "pulumi:pulumi:"))
+
+
+def _count(changes: Iterable[ResourceChange]) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for change in changes:
+        counted[change.op] = counted.get(change.op, 0) + 1
+    return counted
 
 
 def past_tense(op: str) -> str:

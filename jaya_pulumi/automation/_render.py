@@ -16,7 +16,13 @@ from jaya_pulumi.dsl import Pipeline
 if TYPE_CHECKING:
     from pulumi.automation.events import EngineEvent
 
-__all__ = ["ProgressPrinter", "format_changes", "format_outputs", "format_totals"]
+__all__ = [
+    "ProgressPrinter",
+    "format_changes",
+    "format_outputs",
+    "format_summary",
+    "format_totals",
+]
 
 _SYMBOL = {
     "create": "+",
@@ -50,6 +56,8 @@ def format_changes(
             line = f"  {symbol:<2} {change.op:<7} {change.type:<{type_width}}  {change.name}"
             if change.reason:
                 line += f"  ({change.reason})"
+            if change.status != "done":
+                line += f"  [{change.status}]"
             lines.append(line.rstrip())
         lines.extend(f"  ! {text}" for text in group.diagnostics)
     lines.extend(f"! {text}" for text in events.diagnostics)
@@ -59,8 +67,12 @@ def format_changes(
 
 
 def format_totals(events: NodeEvents, *, future: bool) -> str:
-    """``Resources: 5 to create, 1 unchanged`` (``future``) or ``Resources: 5 created``."""
-    counts = events.summary or events.totals()
+    """``Resources: 5 to create, 1 unchanged`` (``future``) or ``Resources: 5 created, 1 failed``.
+
+    The counts are the engine's own (``SummaryEvent``) when it came, else the completed steps;
+    steps that failed or never finished are added as ``failed`` and ``not done``.
+    """
+    counts = events.summary if events.complete else events.totals()
     parts: list[str] = []
     for op in OPS:
         n = counts.get(op, 0)
@@ -70,10 +82,34 @@ def format_totals(events: NodeEvents, *, future: bool) -> str:
             parts.append(f"{n} unchanged")
         else:
             parts.append(f"{n} to {op}" if future else f"{n} {past_tense(op)}")
+    if events.failed:
+        parts.append(f"{len(events.failed)} failed")
+    if events.not_done:
+        parts.append(f"{len(events.not_done)} not done")
     text = "Resources: " + (", ".join(parts) if parts else "no changes")
     if events.duration_seconds is not None and not future:
         text += f" ({events.duration_seconds}s)"
+    if not events.complete:
+        text += " (no summary from the engine)"
     return text
+
+
+def format_summary(events: NodeEvents, *, future: bool = False) -> str:
+    """The end of an operation: what failed or did not finish, per node, the totals, the unknowns.
+
+    :param events: the grouped events of the operation (e.g. ``ProgressPrinter.events``).
+    :param future: word the totals as a preview's (``to create``) rather than an update's.
+    """
+    lines: list[str] = []
+    for group in events.nodes:
+        unfinished = [r for r in group.resources if r.status != "done"]
+        if not unfinished:
+            continue
+        lines.append(f"{group.label}:")
+        lines.extend(f"  {r.status:<8} {r.op:<7} {r.type}  {r.name}" for r in unfinished)
+    lines.append(format_totals(events, future=future))
+    lines.extend(events.unknowns())
+    return "\n".join(lines) + "\n"
 
 
 class ProgressPrinter:

@@ -1,4 +1,9 @@
-"""``jaya up``: deploy a pipeline, with a progress bar per node and a table of outputs."""
+"""``jaya up``: deploy a pipeline, with a progress bar per node, the totals and a table of outputs.
+
+The totals are the engine's own summary. When the update fails or stops, ``jaya up`` lists per
+node the steps that failed or did not finish (never counted as done), then the totals, and says
+when no summary arrived and what therefore cannot be known, before the one-line error.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import click
 
 from jaya_pulumi.cli._load import load_pipeline
 from jaya_pulumi.cli._options import pipeline_argument, stack_options, stack_settings
+from jaya_pulumi.errors import JayaError
 
 __all__ = ["up"]
 
@@ -26,7 +32,7 @@ def up(
     **options: Any,
 ) -> None:
     """Create or update PIPELINE_FILE's resources in STACK, showing progress per node."""
-    from jaya_pulumi.automation import ProgressPrinter, format_changes
+    from jaya_pulumi.automation import ProgressPrinter, format_changes, format_summary
     from jaya_pulumi.automation import preview as run_preview
     from jaya_pulumi.automation import up as run_up
 
@@ -38,6 +44,15 @@ def up(
         click.echo(format_changes(plan, f"Preview of {pipeline.name} on stack {stack}"))
         click.confirm(f"Deploy these changes to stack {stack!r}?", abort=True)
     printer = ProgressPrinter(pipeline, write=click.echo, plan=plan)
-    result = run_up(pipeline, stack, on_event=printer, **settings)
+    try:
+        result = run_up(pipeline, stack, on_event=printer, **settings)
+    except JayaError:
+        if printer.events.resources or printer.events.complete:
+            click.echo("")
+            click.echo(format_summary(printer.events), nl=False)
+        raise
+    if not printer.events.complete:
+        click.echo("")
+        click.echo(format_summary(printer.events), nl=False)
     click.echo("")
     click.echo(result.outputs_table(show_secrets=show_secrets), nl=False)
