@@ -75,3 +75,27 @@ def test_a_warning_about_the_users_own_code_still_shows(tmp_path: Path) -> None:
     assert "1 warning" in out.strip().splitlines()[-1], out
     assert "prefix 'no-slash' does not end with '/'" in out, out
     assert "DeprecationWarning" not in out, out
+
+
+def test_a_warning_about_the_users_code_shows_once_per_process(tmp_path: Path) -> None:
+    """Two tests that build the same doubtful node: one warning, not one per test."""
+    out = run_user_pytest(
+        tmp_path,
+        """
+        from jaya_pulumi import Firehose
+
+
+        def stream():
+            return Firehose("quiet-stream", "db", "user", "a-password", "server", "t",
+                            "quiet-holding", "role", prefix="no-slash")
+
+
+        def test_one():
+            assert stream().prefix == "no-slash"
+
+
+        def test_two():
+            assert stream().prefix == "no-slash"
+        """,
+    )
+    assert "2 passed, 1 warning" in out.strip().splitlines()[-1], out

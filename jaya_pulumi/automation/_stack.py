@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jaya_pulumi._warnings import warn_once
 from jaya_pulumi.automation._errors import not_installed, translate
 from jaya_pulumi.automation._events import NodeChanges, NodeEvents
 from jaya_pulumi.automation._render import format_changes, format_outputs
@@ -156,7 +156,7 @@ def aws_environment(aws_conf: Mapping[str, Any] | None) -> dict[str, str]:
         for name in names:
             env[name] = value
     if unknown:
-        warnings.warn(
+        warn_once(
             f"aws_conf keys {sorted(unknown)!r} are not used for deployment and were ignored; "
             f"known keys: {', '.join(sorted(AWS_CONF_KEYS))}.",
             UserWarning,
