@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jaya_pulumi._warnings import warn_once
 from jaya_pulumi.dsl._function import AWSLambda, HandlerRef
 from jaya_pulumi.dsl._graph import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
+from jaya_pulumi.dsl._warnings import warn_once
 from jaya_pulumi.errors import PipelineDefinitionError
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""jaya's warnings about a user's code, each shown once per process.
+"""jaya's warnings about a user's code, each shown once per process (stdlib only: ships in Lambda).
 
 A pipeline file is often loaded more than once in one process (``jaya`` loads it, ``synth`` runs
 it, a test suite imports it), and pytest resets Python's own "shown once" registry for every test.
