@@ -5,11 +5,22 @@ example files; every ``Pipeline`` each file defines is built under its own compo
 ends with the seed's ``deploy.deploy_pipeline(...)`` is read up to that call, never deployed twice.
 """
 
+import sys
 from pathlib import Path
 
 import pulumi
+from pulumi.runtime.settings import get_monitor
 
-import jaya_pulumi
+if get_monitor() is None:  # not under the Pulumi engine (nor its mocks): `python __main__.py`
+    sys.exit(
+        "__main__.py is this repository's Pulumi program: the Pulumi engine runs it.\n"
+        "  Deploy it:  pulumi up -s staging   (needs the Pulumi CLI and an AWS account)\n"
+        "  Try it locally, with neither:\n"
+        "    echo hello > a.txt\n"
+        "    jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt"
+    )
+
+import jaya_pulumi  # after the check: a plain `python` run stops above
 from jaya_pulumi.cli._load import load_pipelines
 
 config = pulumi.Config()

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from jaya_pulumi.dsl._warnings import forget_shown_warnings
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
@@ -47,3 +49,10 @@ def fake_cli(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """
     calls: dict[str, Any] = fake_pulumi.install(monkeypatch)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def _each_test_sees_jayas_warnings() -> None:
+    """jaya shows each warning once per process; here every test starts afresh, so that two tests
+    may assert on the same warning (``tests/test_quiet.py`` checks the once-per-process rule)."""
+    forget_shown_warnings()

@@ -9,6 +9,7 @@ list so a new change cannot creep in. Snippets that are fragments (``n1 ... n8``
 
 from __future__ import annotations
 
+import os
 import re
 import unittest
 from pathlib import Path
@@ -32,9 +33,20 @@ NOT_PYTHON = {
 }
 
 
+REQUIRE_SEED = os.environ.get("JAYA_REQUIRE_SEED") == "1"
+"""``.ci/run`` sets ``JAYA_REQUIRE_SEED=1``: CI has the document beside the clone, so there it must run."""
+
+
 def snippets() -> list[str]:
+    """The seed document's Python snippets; skip (or, under CI, fail) when the document is absent."""
     if not SEED.is_file():
-        pytest.fail(f"{SEED} is missing: the seed document sits in shared/ beside the repository")
+        reason = (
+            f"{SEED} is absent: the seed document is not part of the repository; it sits in "
+            "shared/ beside the clone in CI (JAYA_REQUIRE_SEED=1 makes its absence a failure)"
+        )
+        if REQUIRE_SEED:
+            pytest.fail(reason)
+        pytest.skip(reason)
     return re.findall(r"```python\n(.*?)```", SEED.read_text(encoding="utf-8"), flags=re.S)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from jaya_pulumi.automation._errors import not_installed, translate
 from jaya_pulumi.automation._events import NodeChanges, NodeEvents
 from jaya_pulumi.automation._render import format_changes, format_outputs
 from jaya_pulumi.dsl import Pipeline
+from jaya_pulumi.dsl._warnings import warn_once
 from jaya_pulumi.errors import ConfigurationError, JayaError
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def aws_environment(aws_conf: Mapping[str, Any] | None) -> dict[str, str]:
         for name in names:
             env[name] = value
     if unknown:
-        warnings.warn(
+        warn_once(
             f"aws_conf keys {sorted(unknown)!r} are not used for deployment and were ignored; "
             f"known keys: {', '.join(sorted(AWS_CONF_KEYS))}.",
             UserWarning,

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
+
+from jaya_pulumi.components._aws import aws
 
 __all__ = ["Bucket", "LambdaNotification"]
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import cast
 
 import pulumi
-import pulumi_aws as aws
 
+from jaya_pulumi.components._aws import aws
 from jaya_pulumi.components._bucket import Bucket
 from jaya_pulumi.dsl import ConfigSecret, Firehose, Table
 from jaya_pulumi.redshift.connection import ConnectionSettings

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
+from jaya_pulumi.components._aws import aws
 from jaya_pulumi.dsl import AWSLambda
 from jaya_pulumi.packaging import LambdaArchive
 

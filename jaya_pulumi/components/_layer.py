@@ -13,8 +13,8 @@ import shlex
 import sys
 
 import pulumi
-import pulumi_aws as aws
 
+from jaya_pulumi.components._aws import aws
 from jaya_pulumi.dsl import AWSLambda
 
 __all__ = ["requirements_layer"]

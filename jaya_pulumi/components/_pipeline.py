@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
+from jaya_pulumi.components._aws import aws
 from jaya_pulumi.components._bucket import Bucket, LambdaNotification
 from jaya_pulumi.components._firehose import FirehoseStream, RedshiftTable
 from jaya_pulumi.components._function import Function

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jaya_pulumi.dsl._function import AWSLambda, HandlerRef
 from jaya_pulumi.dsl._graph import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
+from jaya_pulumi.dsl._warnings import warn_once
 from jaya_pulumi.errors import PipelineDefinitionError
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ class Firehose(Node):
         self.prefix: str = prefix or ""
         """Key prefix in the holding bucket."""
         if self.prefix and not self.prefix.endswith(("/", "-", "_")):
-            warnings.warn(
+            warn_once(
                 f"Firehose({firehose_name!r}) prefix {self.prefix!r} does not end with '/': Firehose "
                 f"uses it verbatim, so staged keys read like '{self.prefix}2026/11/25/...'. Write "
                 f"prefix={self.prefix + '/'!r} if you meant a folder.",

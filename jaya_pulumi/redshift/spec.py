@@ -19,11 +19,11 @@ but their actual live distribution is not introspected.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from jaya_pulumi.dsl._warnings import warn_once
 from jaya_pulumi.errors import PipelineDefinitionError
 
 if TYPE_CHECKING:
@@ -350,7 +350,7 @@ def _warn_unsupported(table_name: str, column: sa.Column[Any]) -> None:
     }
     for feature, used in left_out.items():
         if used:
-            warnings.warn(
+            warn_once(
                 f"table {table_name!r} column {column.name!r}: {feature} is not supported and is "
                 "left out of the table; only the name, type, nullability, primary key and "
                 "encoding of a column are used",

@@ -1,0 +1,29 @@
+"""``pulumi_aws``, loaded with its own deprecation notices silenced: only those, only here.
+
+``pulumi_aws`` loads each service module lazily, on first attribute access, and a module such as
+``pulumi_aws.s3`` warns at load time about every deprecated class it defines (``BucketV2``,
+``BucketAclV2``, ...), classes jaya never uses. Left alone, that first access happens inside a
+user's ``synth``/``test`` call and their pytest run prints two dozen ``DeprecationWarning``s they can
+do nothing about. So the service modules jaya uses are loaded here, once, under a filter that matches
+``DeprecationWarning`` raised from ``pulumi_aws`` modules only. The user's own warning filters are
+untouched: ``warnings.catch_warnings`` restores them as it leaves.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = ["aws"]
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\.|$)")
+    import pulumi_aws as aws
+
+    # Reading a class runs each lazily loaded service module now, inside the filter.
+    _LOADED = (
+        aws.cloudwatch.LogGroup,
+        aws.iam.Role,
+        aws.kinesis.FirehoseDeliveryStream,
+        aws.lambda_.Function,
+        aws.s3.Bucket,
+    )
