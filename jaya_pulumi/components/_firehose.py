@@ -2,14 +2,18 @@
 
 The stream stages records in its own holding bucket (the same secure defaults as every bucket),
 logs delivery errors to its own log group, and runs ``COPY`` with a role that may touch only that
-bucket (and prefix) and that log group. The table is a dynamic resource that creates, migrates and
-drops it; the stream is created after it.
+bucket (and prefix) and that log group. The stream encrypts what it buffers with an AWS-owned key.
+The table is a dynamic resource that creates, migrates and drops it; the stream is created after it.
+
+Firehose reaches a provisioned cluster over the internet from a fixed address block per region, so
+the cluster must be publicly accessible and allow that block on its port. jaya_pulumi does not own
+the cluster; each stream exports what the cluster needs (:func:`cluster_access`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import pulumi
 
@@ -19,7 +23,78 @@ from jaya_pulumi.dsl import ConfigSecret, Firehose, Table
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.provider import TableResource
 
-__all__ = ["FirehoseStream", "RedshiftTable", "error_prefix", "secret_input"]
+__all__ = [
+    "FIREHOSE_CIDRS",
+    "FIREHOSE_CIDRS_SOURCE",
+    "FirehoseStream",
+    "RedshiftTable",
+    "cluster_access",
+    "error_prefix",
+    "secret_input",
+]
+
+FIREHOSE_CIDRS_SOURCE = (
+    "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-rs-vpc"
+)
+"""Where :data:`FIREHOSE_CIDRS` comes from: the Firehose Developer Guide, "Controlling access",
+section "VPC access to an Amazon Redshift cluster"."""
+
+FIREHOSE_CIDRS: Mapping[str, str] = {
+    "us-east-1": "52.70.63.192/27",
+    "us-east-2": "13.58.135.96/27",
+    "us-west-1": "13.57.135.192/27",
+    "us-west-2": "52.89.255.224/27",
+    "us-gov-east-1": "18.253.138.96/27",
+    "us-gov-west-1": "52.61.204.160/27",
+    "ca-central-1": "35.183.92.128/27",
+    "ap-east-1": "18.162.221.32/27",
+    "ap-south-1": "13.232.67.32/27",
+    "ap-northeast-1": "13.113.196.224/27",
+    "ap-northeast-2": "13.209.1.64/27",
+    "ap-northeast-3": "13.208.177.192/27",
+    "ap-southeast-1": "13.228.64.192/27",
+    "ap-southeast-2": "13.210.67.224/27",
+    "cn-north-1": "52.81.151.32/27",
+    "cn-northwest-1": "161.189.23.64/27",
+    "eu-central-1": "35.158.127.160/27",
+    "eu-west-1": "52.19.239.192/27",
+    "eu-west-2": "18.130.1.96/27",
+    "eu-west-3": "35.180.1.96/27",
+    "eu-north-1": "13.53.63.224/27",
+    "eu-south-1": "15.161.135.128/27",
+    "me-south-1": "15.185.91.0/27",
+    "sa-east-1": "18.228.1.128/27",
+    "af-south-1": "13.244.121.224/27",
+}
+"""The address block Firehose delivers to Redshift from, per region (one /27 each); source:
+:data:`FIREHOSE_CIDRS_SOURCE`."""
+
+
+def cluster_access(node: Firehose, region: str | None) -> dict[str, Any]:
+    """What the Redshift cluster ``node`` loads must allow so that Firehose can reach it.
+
+    :param node: the Firehose node (its host and port).
+    :param region: the stream's region, or ``None`` when the stack sets no ``aws:region``.
+    :returns: plain data for the stack's outputs: ``host``, ``port``, ``publicly_accessible``
+        (always ``True``), ``region``, ``ingress_cidr`` (``None`` when the region is unknown or not
+        in :data:`FIREHOSE_CIDRS`), ``source`` and a one-line ``rule``.
+    """
+    cidr = FIREHOSE_CIDRS.get(region) if region else None
+    where = (
+        cidr or f"Firehose's CIDR for {region or 'the stream region'} (see {FIREHOSE_CIDRS_SOURCE})"
+    )
+    return {
+        "host": node.host,
+        "port": node.port,
+        "publicly_accessible": True,
+        "region": region,
+        "ingress_cidr": cidr,
+        "source": FIREHOSE_CIDRS_SOURCE,
+        "rule": (
+            f"make the cluster at {node.host} publicly accessible and let its security group "
+            f"allow TCP {node.port} from {where}"
+        ),
+    }
 
 
 def error_prefix(prefix: str) -> str:
@@ -91,6 +166,8 @@ class FirehoseStream(pulumi.ComponentResource):
     """The stream's ARN."""
     name: pulumi.Output[str]
     """The stream's physical name."""
+    access: dict[str, Any]
+    """What the cluster must allow for Firehose to reach it (see :func:`cluster_access`)."""
 
     def __init__(
         self,
@@ -197,6 +274,9 @@ class FirehoseStream(pulumi.ComponentResource):
             name,
             name=stream_name,
             destination="redshift",
+            server_side_encryption=k.FirehoseDeliveryStreamServerSideEncryptionArgs(
+                enabled=True, key_type="AWS_OWNED_CMK"
+            ),
             redshift_configuration=k.FirehoseDeliveryStreamRedshiftConfigurationArgs(
                 role_arn=self.role.arn,
                 cluster_jdbcurl=f"jdbc:redshift://{node.host}:{node.port}/{node.database_name}",
@@ -229,4 +309,12 @@ class FirehoseStream(pulumi.ComponentResource):
         )
         self.arn = self.stream.arn
         self.name = self.stream.name
-        self.register_outputs({"name": self.name, "arn": self.arn, "role_arn": self.role.arn})
+        self.access = cluster_access(node, node.region_name or pulumi.Config("aws").get("region"))
+        self.register_outputs(
+            {
+                "name": self.name,
+                "arn": self.arn,
+                "role_arn": self.role.arn,
+                "cluster_access": self.access,
+            }
+        )

@@ -137,7 +137,12 @@ class PipelineComponent(pulumi.ComponentResource):
         self.outputs = pulumi.Output.from_input(
             {
                 "firehoses": {
-                    key: {"name": f.name, "arn": f.arn, "holding_bucket": f.holding.name}
+                    key: {
+                        "name": f.name,
+                        "arn": f.arn,
+                        "holding_bucket": f.holding.name,
+                        "cluster_access": f.access,
+                    }
                     for key, f in self.firehoses.items()
                 },
                 "tables": {key: t.qualified_name for key, t in self.tables.items()},

@@ -11,7 +11,15 @@ from jaya_pulumi.dsl._graph import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region
 from jaya_pulumi.errors import PipelineDefinitionError
 
-__all__ = ["LOG_RETENTION_DAYS", "AWSLambda", "CopyS3Lambda", "HandlerRef"]
+__all__ = [
+    "BY_REFERENCE_RUNTIME",
+    "LAMBDA_PYTHON_RUNTIMES",
+    "LOG_RETENTION_DAYS",
+    "AWSLambda",
+    "CopyS3Lambda",
+    "HandlerRef",
+    "LambdaRuntime",
+]
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -33,7 +41,41 @@ _RESERVED_ENV = frozenset(
         "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
     }
 )  # fmt: skip
-_PYTHON_RUNTIME = re.compile(r"^python3\.\d+$")
+
+
+@dataclass(frozen=True)
+class LambdaRuntime:
+    """One of Lambda's Python runtimes: its operating system and the day Lambda deprecates it."""
+
+    identifier: str
+    """The runtime identifier, e.g. ``python3.13``."""
+    operating_system: str
+    """The Amazon Linux release the runtime runs on."""
+    deprecation: str
+    """The date (ISO 8601) Lambda stops patching the runtime."""
+
+
+LAMBDA_PYTHON_RUNTIMES: Mapping[str, LambdaRuntime] = {
+    r.identifier: r
+    for r in (
+        LambdaRuntime("python3.14", "Amazon Linux 2023", "2029-06-30"),
+        LambdaRuntime("python3.13", "Amazon Linux 2023", "2029-06-30"),
+        LambdaRuntime("python3.12", "Amazon Linux 2023", "2028-10-31"),
+        LambdaRuntime("python3.11", "Amazon Linux 2", "2027-06-30"),
+    )
+}
+"""Lambda's current Python runtimes, newest first.
+
+Source: AWS Lambda Developer Guide, "Lambda runtimes", table "Supported runtimes" (Python rows),
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (python3.14's date as
+https://endoflife.date/aws-lambda records it; python3.11's is the extended date issue 11 records,
+where an older copy of the page read 2026-06-30). ``python3.11`` is the last one on Amazon Linux 2,
+whose end of life was 2026-06-30; python3.10 and older can no longer be created or updated. Update
+this table when that page changes.
+"""
+
+BY_REFERENCE_RUNTIME = "python3.13"
+"""The runtime of a function whose handler ships by module reference, unless ``runtime=`` says."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +116,9 @@ class AWSLambda(Node):
     :param requirements: third-party requirements (pip specifiers) built into a layer.
     :param reserved_concurrency: reserved concurrent executions, or ``None`` for none.
     :param log_retention_days: how long CloudWatch keeps the function's logs.
-    :param runtime: the Lambda runtime; ``None`` means the deploying interpreter's ``pythonX.Y``.
+    :param runtime: the Lambda runtime, one of :data:`LAMBDA_PYTHON_RUNTIMES`; ``None`` means
+        ``python3.13`` for a handler that ships by module reference and the deploying
+        interpreter's ``pythonX.Y`` for one that ships by value (pickled code needs it).
     :param function_name: an explicit physical name (``{stack}`` expands), used as given.
     """
 
@@ -148,14 +192,15 @@ class AWSLambda(Node):
         self.log_retention_days: int = log_retention_days
         """Days CloudWatch keeps the logs."""
         if runtime is not None and (
-            not isinstance(runtime, str) or not _PYTHON_RUNTIME.match(runtime)
+            not isinstance(runtime, str) or runtime not in LAMBDA_PYTHON_RUNTIMES
         ):
             raise PipelineDefinitionError(
-                f"runtime={runtime!r} of {self.label} is not a Python Lambda runtime such as "
-                "'python3.11'."
+                f"runtime={runtime!r} of {self.label} is not one of Lambda's current Python "
+                f"runtimes ({', '.join(LAMBDA_PYTHON_RUNTIMES)}); choose one of them, or leave "
+                "runtime unset for the default."
             )
         self.runtime: str | None = runtime
-        """The requested Lambda runtime, or ``None`` for the deploying interpreter's."""
+        """The requested Lambda runtime, or ``None`` for the default (see ``runtime``)."""
         if function_name is not None:
             probe = function_name.replace(STACK_PLACEHOLDER, "")
             if not _NAME.match(probe) or len(probe) > MAX_FUNCTION_NAME:

@@ -9,6 +9,11 @@ Not supported: handlers from compiled extension modules, and third-party package
 pure Python unless listed in ``requirements`` (they are built into a layer instead).
 """
 
-from jaya_pulumi.packaging._archive import LambdaArchive, default_runtime, package_function
+from jaya_pulumi.packaging._archive import (
+    LambdaArchive,
+    OldRuntimeWarning,
+    default_runtime,
+    package_function,
+)
 
-__all__ = ["LambdaArchive", "default_runtime", "package_function"]
+__all__ = ["LambdaArchive", "OldRuntimeWarning", "default_runtime", "package_function"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import functools
 import hashlib
@@ -14,17 +15,26 @@ import pickletools
 import sys
 import sysconfig
 import types
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jaya_pulumi.dsl import AWSLambda, HandlerRef
+from jaya_pulumi.dsl._function import BY_REFERENCE_RUNTIME, LAMBDA_PYTHON_RUNTIMES
 from jaya_pulumi.errors import PackagingError
 from jaya_pulumi.packaging._imports import dist_name, installed_distributions, unavailable_imports
 
-__all__ = ["ENTRY_HANDLER", "LambdaArchive", "default_runtime", "package_function"]
+__all__ = [
+    "ENTRY_HANDLER",
+    "LambdaArchive",
+    "OldRuntimeWarning",
+    "default_runtime",
+    "package_function",
+]
 
 ENTRY_MODULE = "jaya_entry"
 """The module Lambda imports first; it loads the user's handler."""
@@ -57,7 +67,7 @@ def _load():
         for part in SPEC["attr"].split("."):
             target = getattr(target, part)
         return target
-    built = tuple(SPEC["python"])
+    built = tuple(SPEC["python"] or sys.version_info[:2])
     if tuple(sys.version_info[:2]) != built:
         raise RuntimeError(
             "This function's handler was packaged by value (pickled) with Python %d.%d but runs "
@@ -86,6 +96,42 @@ def handler(event, context):
 def default_runtime() -> str:
     """The Lambda runtime that matches the deploying interpreter, e.g. ``python3.11``."""
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+class OldRuntimeWarning(UserWarning):
+    """A by-value handler is pinned to an old runtime because the deploying Python is old."""
+
+
+def _by_value_runtime(function: AWSLambda, runtime: str) -> str:
+    """Check the runtime of a handler that ships pickled: it must be the deploying interpreter's."""
+    here = default_runtime()
+    if runtime != here:
+        raise PackagingError(
+            f"The handler of {function.label} ships by value (pickled), and pickled code only "
+            f"loads on the Python it was built with ({here}), not {runtime}. "
+            f"Deploy from a {runtime} interpreter, drop runtime={runtime!r}, or move the "
+            "handler into an importable module so it ships by reference."
+        )
+    if here not in LAMBDA_PYTHON_RUNTIMES:
+        raise PackagingError(
+            f"The handler of {function.label} ships by value (pickled), so it needs the Lambda "
+            f"runtime of the deploying interpreter, {here}, which is not one of Lambda's current "
+            f"Python runtimes ({', '.join(LAMBDA_PYTHON_RUNTIMES)}). Deploy from one of those, "
+            "or move the handler into an importable module so it ships by reference "
+            f"(on {BY_REFERENCE_RUNTIME})."
+        )
+    if sys.version_info[:2] <= (3, 11):
+        info = LAMBDA_PYTHON_RUNTIMES[here]
+        warnings.warn(
+            f"The handler of {function.label} ships by value (pickled), so it runs on {here}, the "
+            f"deploying interpreter's runtime: that runs on {info.operating_system} and Lambda "
+            f"deprecates it on {info.deprecation}. Deploy from Python 3.12 or newer, or move the "
+            "handler into an importable module so it ships by reference (on "
+            f"{BY_REFERENCE_RUNTIME}, Amazon Linux 2023).",
+            OldRuntimeWarning,
+            stacklevel=3,
+        )
+    return runtime
 
 
 @dataclass(frozen=True)
@@ -123,10 +169,12 @@ def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaA
     """Build the archive for one function node.
 
     :param function: the function node.
-    :param runtime: the Lambda runtime; defaults to the node's, then the interpreter's.
+    :param runtime: the Lambda runtime; defaults to the node's, then to ``python3.13`` for a
+        handler that ships by module reference and to the interpreter's for one that ships by
+        value (warning when that is ``python3.11`` or older).
     :raises PackagingError: the handler cannot be shipped as asked (the message says why).
     """
-    runtime = runtime or function.runtime or default_runtime()
+    runtime = runtime or function.runtime
     files: dict[str, str] = dict(_runtime_files())
     handler = function.handler
     if isinstance(handler, HandlerRef):
@@ -140,26 +188,30 @@ def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaA
     reference = _reference_of(handler_obj)
     if reference is not None:
         module, attr = reference
-        files.update(_module_files(function, module))
+        shipped = _module_files(function, module)
+        _check_no_password_literals(function, shipped)
+        files.update(shipped)
         _check_imports(function, [module], files)
         spec: dict[str, Any] = {"mode": "reference", "module": module, "attr": attr}
         by_value = False
+        runtime = runtime or BY_REFERENCE_RUNTIME
     else:
-        if runtime != default_runtime():
-            raise PackagingError(
-                f"The handler of {function.label} ships by value (pickled), and pickled code only "
-                f"loads on the Python it was built with ({default_runtime()}), not {runtime}. "
-                f"Deploy from a {runtime} interpreter, drop runtime={runtime!r}, or move the "
-                "handler into an importable module so it ships by reference."
-            )
         pickled = _pickle(function, handler_obj)
+        built_with: list[int] | None = None
+        if _holds_code(pickled):
+            runtime = _by_value_runtime(function, runtime or default_runtime())
+            built_with = list(sys.version_info[:2])
+        else:  # only references and plain values: loads on any Python 3
+            runtime = runtime or BY_REFERENCE_RUNTIME
         files[PICKLE_FILE] = base64.b64encode(pickled).decode("ascii") + "\n"
         files.update(_dill_files())
         referenced = sorted(_modules_referenced(pickled))
         for module in referenced:
-            files.update(_module_files(function, module))
+            shipped = _module_files(function, module)
+            _check_no_password_literals(function, shipped)
+            files.update(shipped)
         _check_imports(function, referenced, files)
-        spec = {"mode": "value", "file": PICKLE_FILE, "python": list(sys.version_info[:2])}
+        spec = {"mode": "value", "file": PICKLE_FILE, "python": built_with}
         by_value = True
     files[f"{ENTRY_MODULE}.py"] = _ENTRY_TEMPLATE.format(spec=json.dumps(spec, sort_keys=True))
     return LambdaArchive(dict(sorted(files.items())), runtime, by_value)
@@ -209,6 +261,22 @@ def _pickle(function: AWSLambda, handler: Callable[..., Any]) -> bytes:
             "handler, or move it into an importable module."
         ) from exc
     return data  # type: ignore[no-any-return]
+
+
+_CODE_MARKERS = frozenset({"_create_code", "_create_function", "CodeType", "FunctionType"})
+
+
+def _holds_code(data: bytes) -> bool:
+    """Whether a dill pickle carries code objects (bytecode is tied to one Python minor version).
+
+    A ``functools.partial`` of importable functions with plain keyword arguments (a
+    :class:`HandlerRef` with ``kwargs``) pickles as references only and loads on any Python 3.
+    """
+    return any(
+        opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE")
+        and arg in _CODE_MARKERS
+        for opcode, arg, _pos in pickletools.genops(data)
+    )
 
 
 def _modules_referenced(data: bytes) -> set[str]:
@@ -305,6 +373,68 @@ def _check_imports(function: AWSLambda, modules: list[str], files: Mapping[str, 
             "the Lambda runtime, the archive and the function's requirements do not provide. Add "
             "the distribution to requirements=[...], move the handler into a module that does not "
             "import it, or import it inside the function that needs it."
+        )
+
+
+def _password_literals(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, what)`` for each database password written as a string literal in ``source``.
+
+    Found: ``Firehose(..., user_password="...")`` (by keyword or as its fourth argument), a dict
+    entry ``"db-passwd": "..."`` (the seed's ``db_conf``), and a dict entry ``"url": "...``
+    whose URL carries a password.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if called != "Firehose":
+                continue
+            given = [kw.value for kw in node.keywords if kw.arg == "user_password"]
+            given += node.args[3:4]
+            if any(_is_text(value) for value in given):
+                yield node.lineno, "Firehose(..., user_password='...')"
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if not isinstance(key, ast.Constant) or not isinstance(value, ast.Constant):
+                    continue
+                if not _is_text(value):
+                    continue
+                if key.value == "db-passwd":
+                    yield value.lineno, "'db-passwd': '...'"
+                elif key.value == "url" and _url_password(str(value.value)):
+                    yield value.lineno, "'url': '...://user:password@...'"
+
+
+def _is_text(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+
+
+def _url_password(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:
+        return False
+
+
+def _check_no_password_literals(function: AWSLambda, shipped: Mapping[str, str]) -> None:
+    """Refuse to ship user source that writes a Firehose or Table password as a string literal."""
+    found = [
+        f"{path} line {line} ({what})"
+        for path, text in sorted(shipped.items())
+        for line, what in _password_literals(text)
+    ]
+    if found:
+        raise PackagingError(
+            f"The handler of {function.label} ships its module's source in the Lambda archive, "
+            f"and that source holds a database password as a string literal: {'; '.join(found)}. "
+            "Anyone allowed lambda:GetFunction could read it there. Read the password from the "
+            "stack's secrets instead: pass ConfigSecret('dbPassword') (from jaya_pulumi) as the "
+            "password and run `pulumi config set --secret dbPassword ...`, or move the pipeline "
+            "out of the handler's module."
         )
 
 

@@ -5,6 +5,10 @@ Settings come from the seed's ``db_conf`` dict (``'db-name'``, ``'db-user'``, ``
 (``redshift+psycopg2://user:pw@host:5439/db`` or ``postgresql://user:pw@host/db``; libpq's
 ``?host=/socket/dir`` form works too). A connection is opened per call by :meth:`ConnectionSettings.connect`
 and closed by the caller; nothing here keeps one open. psycopg2 is imported only when connecting.
+
+Connections use TLS (``sslmode=require``) unless ``sslmode`` says otherwise; only a database on
+this machine (``localhost``, a loopback address, or a Unix socket directory such as the embedded
+server's) is reached without it by default.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from jaya_pulumi.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_SSLMODE",
     "DIALECTS",
+    "LOCAL_HOSTS",
     "REDSHIFT_PORT",
     "ConnectionSettings",
     "dialect_for_url",
@@ -28,6 +34,12 @@ REDSHIFT_PORT = 5439
 
 POSTGRESQL_PORT = 5432
 """PostgreSQL's default port."""
+
+DEFAULT_SSLMODE = "require"
+"""The ``sslmode`` used for a remote database when none is given."""
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Hosts on this machine, reached without TLS unless ``sslmode`` asks for it."""
 
 DIALECTS = ("redshift", "postgresql")
 """SQL dialects a table can be created in."""
@@ -177,6 +189,19 @@ class ConnectionSettings:
             sslmode=None if sslmode is None else str(sslmode),
         )
 
+    @property
+    def effective_sslmode(self) -> str | None:
+        """The ``sslmode`` a connection uses: the given one, else ``require`` for a remote host.
+
+        ``None`` (libpq's default) for ``localhost``, a loopback address or a Unix socket
+        directory (a host starting with ``/``, as the embedded server's URL has).
+        """
+        if self.sslmode is not None:
+            return self.sslmode
+        if self.host.lower() in LOCAL_HOSTS or self.host.startswith("/"):
+            return None
+        return DEFAULT_SSLMODE
+
     def describe(self) -> str:
         """``user@host:port/database`` for messages (never the password)."""
         return f"{self.user}@{self.host}:{self.port}/{self.database}"
@@ -196,8 +221,9 @@ class ConnectionSettings:
             "password": self.password,
             "connect_timeout": connect_timeout,
         }
-        if self.sslmode is not None:
-            kwargs["sslmode"] = self.sslmode
+        sslmode = self.effective_sslmode
+        if sslmode is not None:
+            kwargs["sslmode"] = sslmode
         try:
             conn = psycopg2.connect(**kwargs)
         except psycopg2.OperationalError as exc:

@@ -49,13 +49,15 @@ class _SqlType(UserDefinedType[Any]):
 
 def sqlalchemy_dialect(dialect: str) -> Dialect:
     """Return the SQLAlchemy dialect object for ``"redshift"`` or ``"postgresql"``."""
+    # paramstyle "named": DDL runs without parameters (psycopg2 and the Data API alike), so
+    # identifiers must not be escaped for pyformat, which would create "c%s" as "c%%s".
     if dialect == "redshift":
         from sqlalchemy_redshift.dialect import RedshiftDialect_psycopg2
 
-        result: Dialect = RedshiftDialect_psycopg2()
+        result: Dialect = RedshiftDialect_psycopg2(paramstyle="named")
         return result
     if dialect == "postgresql":
-        return postgresql.psycopg2.dialect()  # type: ignore[no-untyped-call]
+        return postgresql.psycopg2.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
     raise ConfigurationError(f"dialect {dialect!r} is not supported; use one of {DIALECTS}")
 
 

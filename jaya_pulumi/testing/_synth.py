@@ -315,10 +315,17 @@ def _program(target: Pipeline | Program | str | os.PathLike[str]) -> tuple[Progr
             finally:
                 sys.path.remove(folder)
                 # Modules the program imported from its own folder (helpers.py, pipelines.py)
-                # must not answer for another program's modules of the same name.
+                # must not answer for another program's modules of the same name. Installed
+                # packages (a project's own .venv lives in its folder) and submodules of packages
+                # loaded before the run (jaya_pulumi itself, in this repository) stay.
+                installed = {sys.prefix + os.sep, sys.base_prefix + os.sep}
                 for name in set(sys.modules) - before:
                     origin = getattr(sys.modules[name], "__file__", None) or ""
-                    if origin.startswith(folder + os.sep):
+                    if (
+                        origin.startswith(folder + os.sep)
+                        and not origin.startswith(tuple(installed))
+                        and name.partition(".")[0] not in before
+                    ):
                         del sys.modules[name]
 
         return run_file, path.parent
