@@ -11,7 +11,15 @@ from jaya_pulumi.dsl._graph import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region
 from jaya_pulumi.errors import PipelineDefinitionError
 
-__all__ = ["LOG_RETENTION_DAYS", "AWSLambda", "CopyS3Lambda", "HandlerRef"]
+__all__ = [
+    "FAILURE_QUEUE_SUFFIX",
+    "LOG_RETENTION_DAYS",
+    "MAX_EVENT_AGE",
+    "MAX_RETRIES",
+    "AWSLambda",
+    "CopyS3Lambda",
+    "HandlerRef",
+]
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -34,6 +42,15 @@ _RESERVED_ENV = frozenset(
     }
 )  # fmt: skip
 _PYTHON_RUNTIME = re.compile(r"^python3\.\d+$")
+_SQS_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}$")
+_SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$")
+
+MAX_RETRIES = 2
+"""The most retries Lambda makes of a failed asynchronous invocation."""
+MAX_EVENT_AGE = 21600
+"""The longest Lambda keeps an asynchronous event, in seconds (6 hours); the least is 60."""
+FAILURE_QUEUE_SUFFIX = "-failed"
+"""Appended to a function's physical name to name its failure queue."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,11 @@ class AWSLambda(Node):
     :param log_retention_days: how long CloudWatch keeps the function's logs.
     :param runtime: the Lambda runtime; ``None`` means the deploying interpreter's ``pythonX.Y``.
     :param function_name: an explicit physical name (``{stack}`` expands), used as given.
+    :param retries: how often Lambda retries a failed asynchronous invocation, 0 to 2.
+    :param max_event_age: how long Lambda keeps retrying an event, 60 to 21600 seconds.
+    :param on_failure: the ARN of an existing standard SQS queue that receives the events that
+        fail every attempt; ``None`` (the default) creates ``<function name>-failed``.
+    :param alarm_topic: the ARN of an SNS topic the failure-queue alarm notifies, or ``None``.
     """
 
     kind: ClassVar[str] = "AWSLambda"
@@ -98,6 +120,10 @@ class AWSLambda(Node):
         *,
         runtime: str | None = None,
         function_name: str | None = None,
+        retries: int = MAX_RETRIES,
+        max_event_age: int = MAX_EVENT_AGE,
+        on_failure: str | None = None,
+        alarm_topic: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise PipelineDefinitionError(
@@ -165,6 +191,33 @@ class AWSLambda(Node):
                 )
         self.function_name: str | None = function_name
         """The explicit physical name, or ``None`` to derive one."""
+        self.retries: int = _check_int(
+            retries, 0, MAX_RETRIES, f"retries of {self.label} (Lambda's asynchronous retries)", ""
+        )
+        """Retries of a failed asynchronous invocation."""
+        self.max_event_age: int = _check_int(
+            max_event_age, 60, MAX_EVENT_AGE, f"max_event_age of {self.label}", "seconds"
+        )
+        """Seconds Lambda keeps an event before sending it to the failure queue."""
+        if on_failure is not None and (
+            not isinstance(on_failure, str) or not _SQS_ARN.match(on_failure)
+        ):
+            raise PipelineDefinitionError(
+                f"on_failure={on_failure!r} of {self.label} is not the ARN of a standard SQS queue "
+                "such as 'arn:aws:sqs:us-east-1:123456789012:my-failures' (FIFO queues cannot "
+                "receive Lambda's failure records); omit it to let the pipeline create one."
+            )
+        self.on_failure: str | None = on_failure
+        """An existing queue's ARN for failed events, or ``None`` to create one."""
+        if alarm_topic is not None and (
+            not isinstance(alarm_topic, str) or not _SNS_ARN.match(alarm_topic)
+        ):
+            raise PipelineDefinitionError(
+                f"alarm_topic={alarm_topic!r} of {self.label} is not the ARN of an SNS topic such "
+                "as 'arn:aws:sns:us-east-1:123456789012:alerts'."
+            )
+        self.alarm_topic: str | None = alarm_topic
+        """The SNS topic the failure-queue alarm notifies, or ``None``."""
 
     @property
     def key(self) -> str:
