@@ -1,4 +1,4 @@
-"""Drive Pulumi from Python: ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs`` of a pipeline.
+"""Drive Pulumi from Python: ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs``, ``redrive``.
 
 Results are typed objects whose changes are grouped by pipeline node; :class:`NodeEvents` and
 :class:`ProgressPrinter` turn a stream of ``pulumi.automation.events.EngineEvent`` into the same
@@ -16,6 +16,7 @@ from jaya_pulumi.automation._events import (
     ResourceChange,
     resource_name_of,
 )
+from jaya_pulumi.automation._redrive import RedriveResult, redrive, redrive_queue
 from jaya_pulumi.automation._render import (
     ProgressPrinter,
     format_changes,
@@ -49,6 +50,7 @@ __all__ = [
     "OperationResult",
     "PreviewResult",
     "ProgressPrinter",
+    "RedriveResult",
     "RefreshResult",
     "ResourceChange",
     "StackOutput",
@@ -61,6 +63,8 @@ __all__ = [
     "inline_program",
     "outputs",
     "preview",
+    "redrive",
+    "redrive_queue",
     "refresh",
     "resource_name_of",
     "translate",
