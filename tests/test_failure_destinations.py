@@ -139,6 +139,13 @@ def test_on_failure_uses_the_given_queue_and_creates_none_for_that_function() ->
         ({"on_failure": "arn:aws:sns:us-east-1:123456789012:t"}, "standard SQS queue"),
         ({"on_failure": "arn:aws:sqs:us-east-1:123456789012:q.fifo"}, "FIFO queues"),
         ({"alarm_topic": "arn:aws:sqs:us-east-1:123456789012:q"}, "ARN of an SNS topic"),
+        (
+            {
+                "on_failure": "arn:aws:sqs:us-east-1:123456789012:q",
+                "alarm_topic": "arn:aws:sns:us-east-1:123456789012:t",
+            },
+            "alarm watches only the failure queue the pipeline creates",
+        ),
     ],
 )
 def test_bad_failure_settings_fail_at_graph_build(settings: dict[str, Any], message: str) -> None:

@@ -216,6 +216,12 @@ class AWSLambda(Node):
                 f"alarm_topic={alarm_topic!r} of {self.label} is not the ARN of an SNS topic such "
                 "as 'arn:aws:sns:us-east-1:123456789012:alerts'."
             )
+        if alarm_topic is not None and on_failure is not None:
+            raise PipelineDefinitionError(
+                f"{self.label} has both on_failure= and alarm_topic=, but the alarm watches only "
+                "the failure queue the pipeline creates; alarm on your own queue, or drop "
+                "on_failure= to get a queue and its alarm."
+            )
         self.alarm_topic: str | None = alarm_topic
         """The SNS topic the failure-queue alarm notifies, or ``None``."""
 
