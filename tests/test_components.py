@@ -78,6 +78,10 @@ def test_main_program_iam_is_exactly_the_edges(main_program: Synthesis) -> None:
     )
     assert [(s["Action"], s["Resource"]) for s in statements] == [
         (["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group}:*"]),
+        (
+            ["sqs:SendMessage"],
+            ["arn:aws:sqs:us-east-1:123456789012:three-node-pipe-copy-s3-staging-failed"],
+        ),
         (["s3:GetObject"], ["arn:aws:s3:::tsa-rajiv-bucket1/*"]),
         (["s3:PutObject"], ["arn:aws:s3:::tsa-rajiv-bucket2/*"]),
     ]

@@ -1,4 +1,4 @@
-"""Drive Pulumi from Python: ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs`` of a pipeline.
+"""Drive Pulumi from Python: ``preview``, ``up``, ``destroy``, ``refresh``, ``outputs``, ``redrive``.
 
 Results are typed objects whose changes are grouped by pipeline node; :func:`summarize` (a recorded
 stream), :class:`NodeEvents` and :class:`ProgressPrinter` (live) turn engine events into the same
@@ -16,6 +16,7 @@ from jaya_pulumi.automation._events import (
     ResourceChange,
     resource_name_of,
 )
+from jaya_pulumi.automation._redrive import RedriveResult, redrive, redrive_queue
 from jaya_pulumi.automation._render import (
     ProgressPrinter,
     format_changes,
@@ -52,6 +53,7 @@ __all__ = [
     "OperationResult",
     "PreviewResult",
     "ProgressPrinter",
+    "RedriveResult",
     "RefreshResult",
     "ResourceChange",
     "StackOutput",
@@ -65,6 +67,8 @@ __all__ = [
     "inline_program",
     "outputs",
     "preview",
+    "redrive",
+    "redrive_queue",
     "refresh",
     "resource_name_of",
     "summarize",

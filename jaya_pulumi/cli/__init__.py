@@ -1,4 +1,5 @@
-"""The ``jaya`` command: ``graph``, ``preview``, ``up``, ``destroy``, ``outputs``, ``local``.
+"""The ``jaya`` command: ``graph``, ``preview``, ``up``, ``destroy``, ``outputs``, ``local``,
+``redrive``.
 
 Each subcommand is one function in its own module, registered here. Exit codes: 0 success,
 1 failure (every :class:`~jaya_pulumi.errors.JayaError` is reported as one line, no traceback),
@@ -14,10 +15,11 @@ from jaya_pulumi.cli._load import load_pipeline
 from jaya_pulumi.cli._local import local
 from jaya_pulumi.cli._outputs import outputs
 from jaya_pulumi.cli._preview import preview
+from jaya_pulumi.cli._redrive import redrive
 from jaya_pulumi.cli._up import up
 
 __all__ = ["JayaGroup", "load_pipeline", "main"]
 
-for _command in (graph, preview, up, destroy, outputs, local):
+for _command in (graph, preview, up, destroy, outputs, local, redrive):
     main.add_command(_command)
 del _command

@@ -128,6 +128,8 @@ class RedshiftTable(pulumi.ComponentResource):
         from jaya_pulumi.redshift.provider import TableResource
 
         super().__init__("jaya:redshift:Table", name, None, opts)
+        self.node: Table = node
+        """The table node (its spec decides the default COPY options of streams loading it)."""
         conf = node.db_conf
         if "url" in conf:
             settings = ConnectionSettings.from_url(str(conf["url"]))
@@ -284,7 +286,7 @@ class FirehoseStream(pulumi.ComponentResource):
                 password=secret_input(node.user_password),
                 data_table_name=data_table_name,
                 data_table_columns=",".join(columns),
-                copy_options=node.copy_options,
+                copy_options=node.copy_options_for(table.node),
                 cloudwatch_logging_options=k.FirehoseDeliveryStreamRedshiftConfigurationCloudwatchLoggingOptionsArgs(
                     enabled=True,
                     log_group_name=self.log_group.name,

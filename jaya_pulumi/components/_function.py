@@ -10,9 +10,13 @@ import pulumi
 
 from jaya_pulumi.components._aws import aws
 from jaya_pulumi.dsl import AWSLambda
+from jaya_pulumi.dsl._function import FAILURE_QUEUE_SUFFIX
 from jaya_pulumi.packaging import LambdaArchive
 
-__all__ = ["Function"]
+__all__ = ["FAILURE_QUEUE_RETENTION_SECONDS", "Function", "queue_url_of"]
+
+FAILURE_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600
+"""How long a failure queue keeps a record: 14 days, SQS's maximum."""
 
 _ASSUME_ROLE = json.dumps(
     {
@@ -29,11 +33,21 @@ _ASSUME_ROLE = json.dumps(
 )
 
 
-class Function(pulumi.ComponentResource):
-    """A published Lambda function, its alias, its role and its log group.
+def queue_url_of(queue_arn: str) -> str:
+    """The URL of the SQS queue ``arn:aws:sqs:<region>:<account>:<name>``."""
+    parts = queue_arn.split(":")
+    partition, region, account, name = parts[1], parts[3], parts[4], parts[5]
+    suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return f"https://sqs.{region}.{suffix}/{account}/{name}"
 
-    The role may write only to the function's own log group, plus whatever ``statements`` the
-    pipeline builder derives from the function's edges.
+
+class Function(pulumi.ComponentResource):
+    """A published Lambda function, its alias, its role, its log group and its failure queue.
+
+    The role may write only to the function's own log group and send only to its failure queue,
+    plus whatever ``statements`` the pipeline builder derives from the function's edges. An
+    asynchronous event that fails every retry (or outlives ``max_event_age``) goes to the failure
+    queue as Lambda's destination record; an alarm fires while the queue holds any.
     """
 
     function: aws.lambda_.Function
@@ -46,6 +60,12 @@ class Function(pulumi.ComponentResource):
     """``/aws/lambda/<name>``, created before the function so retention applies."""
     policy: aws.iam.RolePolicy
     """The role's inline policy."""
+    failure_queue: aws.sqs.Queue | None
+    """``<function name>-failed`` (SSE, 14 days), or ``None`` when ``on_failure`` names a queue."""
+    invoke_config: aws.lambda_.FunctionEventInvokeConfig
+    """Retries, event age and the on-failure destination of the alias."""
+    alarm: aws.cloudwatch.MetricAlarm | None
+    """Fires while the created failure queue holds visible messages; ``None`` with ``on_failure``."""
 
     def __init__(
         self,
@@ -87,6 +107,31 @@ class Function(pulumi.ComponentResource):
             description=f"Execution role of Lambda function {function_name} (jaya_pulumi)",
             opts=child,
         )
+        # Annotated here, not on the class: Pulumi resolves class-level Output annotations.
+        self.failure_queue_arn: pulumi.Output[str]
+        """The ARN of the queue that receives failed events."""
+        self.failure_queue_url: pulumi.Output[str]
+        """The URL of the queue that receives failed events (what ``redrive`` reads)."""
+        if node.on_failure is None:
+            self.failure_queue = aws.sqs.Queue(
+                f"{name}-failed",
+                name=f"{function_name}{FAILURE_QUEUE_SUFFIX}",
+                message_retention_seconds=FAILURE_QUEUE_RETENTION_SECONDS,
+                sqs_managed_sse_enabled=True,
+                opts=child,
+            )
+            self.failure_queue_arn = self.failure_queue.arn
+            self.failure_queue_url = self.failure_queue.url
+        else:
+            self.failure_queue = None
+            self.failure_queue_arn = pulumi.Output.from_input(node.on_failure)
+            self.failure_queue_url = pulumi.Output.from_input(queue_url_of(node.on_failure))
+        failure_statement = {
+            "Sid": "SendFailedEvents",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [self.failure_queue_arn],
+        }
         log_statement = {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
@@ -97,7 +142,10 @@ class Function(pulumi.ComponentResource):
             f"{name}-policy",
             role=self.role.id,
             policy=pulumi.Output.json_dumps(
-                {"Version": "2012-10-17", "Statement": [log_statement, *statements]}
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [log_statement, failure_statement, *statements],
+                }
             ),
             opts=child,
         )
@@ -128,12 +176,47 @@ class Function(pulumi.ComponentResource):
             description=f"Stack {alias_name} of {function_name}",
             opts=child,
         )
+        # Lambda checks the role may send to the destination when the config is written.
+        self.invoke_config = aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-invoke-config",
+            function_name=self.function.name,
+            qualifier=self.alias.name,
+            maximum_retry_attempts=node.retries,
+            maximum_event_age_in_seconds=node.max_event_age,
+            destination_config={"on_failure": {"destination": self.failure_queue_arn}},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
+        )
+        self.alarm = None
+        if self.failure_queue is not None:
+            topics = [node.alarm_topic] if node.alarm_topic else []
+            self.alarm = aws.cloudwatch.MetricAlarm(
+                f"{name}-failed-alarm",
+                name=f"{function_name}{FAILURE_QUEUE_SUFFIX}",
+                alarm_description=(
+                    f"Events that {function_name} failed on every attempt wait in "
+                    f"{function_name}{FAILURE_QUEUE_SUFFIX}; fix the cause, then `jaya redrive`."
+                ),
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": self.failure_queue.name},
+                statistic="Maximum",
+                period=60,
+                evaluation_periods=1,
+                threshold=0,
+                comparison_operator="GreaterThanThreshold",
+                treat_missing_data="notBreaching",
+                alarm_actions=topics,
+                ok_actions=topics,
+                opts=child,
+            )
         self.register_outputs(
             {
                 "name": self.function.name,
                 "arn": self.function.arn,
                 "alias_arn": self.alias.arn,
                 "role_arn": self.role.arn,
+                "failure_queue_arn": self.failure_queue_arn,
+                "failure_queue_url": self.failure_queue_url,
             }
         )
 

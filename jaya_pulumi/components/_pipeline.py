@@ -153,6 +153,8 @@ class PipelineComponent(pulumi.ComponentResource):
                         "arn": f.function.arn,
                         "alias_arn": f.alias.arn,
                         "version": f.function.version,
+                        "failure_queue_url": f.failure_queue_url,
+                        "failure_queue_arn": f.failure_queue_arn,
                     }
                     for key, f in self.functions.items()
                 },

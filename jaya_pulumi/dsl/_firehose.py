@@ -22,9 +22,19 @@ from jaya_pulumi.errors import PipelineDefinitionError
 if TYPE_CHECKING:
     from jaya_pulumi.redshift.spec import TableSpec
 
-__all__ = ["DEFAULT_COPY_OPTIONS", "ConfigSecret", "Firehose", "MapS3ToFirehoseLambda", "Table"]
+__all__ = [
+    "DATETIME_COPY_OPTIONS",
+    "DEFAULT_COPY_OPTIONS",
+    "ConfigSecret",
+    "Firehose",
+    "MapS3ToFirehoseLambda",
+    "Table",
+]
 
 DEFAULT_COPY_OPTIONS = "JSON 'auto' GZIP"
+DATETIME_COPY_OPTIONS = "TIMEFORMAT 'auto' DATEFORMAT 'auto'"
+"""Added to the default COPY options when the table has TIMESTAMP, TIMESTAMPTZ or DATE columns."""
+_DATETIME_TYPES = frozenset({"TIMESTAMP", "TIMESTAMPTZ", "DATE"})
 """COPY options Firehose passes to Redshift by default: JSON records matched to columns by name."""
 MAX_BATCH = 500
 """``PutRecordBatch`` takes at most this many records per call."""
@@ -155,7 +165,9 @@ class Firehose(Node):
     :param prefix: key prefix in the holding bucket.
     :param buffering_interval_seconds: flush at least this often, 0 to 900.
     :param buffering_size_mb: flush when this much is buffered, 1 to 128.
-    :param copy_options: ``COPY`` options; GZIP in them turns on GZIP staging.
+    :param copy_options: ``COPY`` options; GZIP in them turns on GZIP staging. ``None`` (the
+        default) means ``JSON 'auto' GZIP``, plus ``TIMEFORMAT 'auto' DATEFORMAT 'auto'`` when
+        the table has ``TIMESTAMP``, ``TIMESTAMPTZ`` or ``DATE`` columns (ISO 8601 then loads).
     :param columns: columns COPY loads (default: all of the table's).
     :param region_name: the stream's region; ``None`` means the stack's.
     """
@@ -175,7 +187,7 @@ class Firehose(Node):
         prefix: str | None = None,
         buffering_interval_seconds: int = 300,
         buffering_size_mb: int = 5,
-        copy_options: str = DEFAULT_COPY_OPTIONS,
+        copy_options: str | None = None,
         *,
         columns: Sequence[str] | None = None,
         region_name: str | None = None,
@@ -268,12 +280,14 @@ class Firehose(Node):
             )
         self.buffering_size_mb: int = buffering_size_mb
         """Flush when this much is buffered."""
-        if not isinstance(copy_options, str):
+        if copy_options is not None and not isinstance(copy_options, str):
             raise PipelineDefinitionError(
                 f"copy_options of Firehose({firehose_name!r}) must be a string."
             )
-        self.copy_options: str = copy_options
-        """COPY options."""
+        self.copy_options_given: bool = copy_options is not None
+        """True when the user wrote ``copy_options``; they are then used exactly as given."""
+        self.copy_options: str = DEFAULT_COPY_OPTIONS if copy_options is None else copy_options
+        """COPY options as given, or the default (see :meth:`copy_options_for`)."""
         self.columns: tuple[str, ...] | None = tuple(columns) if columns is not None else None
         """Columns COPY loads, or ``None`` for all of the table's."""
         self.region_name: str | None = check_region(region_name)
@@ -283,6 +297,18 @@ class Firehose(Node):
     def key(self) -> str:
         """The stream's name."""
         return self.firehose_name
+
+    def copy_options_for(self, table: Table) -> str:
+        """The COPY options the stream uses to load ``table``.
+
+        Given options are used as written. The default gains ``TIMEFORMAT 'auto' DATEFORMAT
+        'auto'`` when ``table`` has a ``TIMESTAMP``, ``TIMESTAMPTZ`` or ``DATE`` column.
+        """
+        if self.copy_options_given:
+            return self.copy_options
+        if any(column.type in _DATETIME_TYPES for column in table.spec.columns):
+            return f"{self.copy_options} {DATETIME_COPY_OPTIONS}"
+        return self.copy_options
 
     @property
     def gzip(self) -> bool:

@@ -13,8 +13,11 @@ from jaya_pulumi.errors import PipelineDefinitionError
 
 __all__ = [
     "BY_REFERENCE_RUNTIME",
+    "FAILURE_QUEUE_SUFFIX",
     "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
+    "MAX_EVENT_AGE",
+    "MAX_RETRIES",
     "AWSLambda",
     "CopyS3Lambda",
     "HandlerRef",
@@ -77,6 +80,16 @@ this table when that page changes.
 BY_REFERENCE_RUNTIME = "python3.13"
 """The runtime of a function whose handler ships by module reference, unless ``runtime=`` says."""
 
+_SQS_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}$")
+_SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$")
+
+MAX_RETRIES = 2
+"""The most retries Lambda makes of a failed asynchronous invocation."""
+MAX_EVENT_AGE = 21600
+"""The longest Lambda keeps an asynchronous event, in seconds (6 hours); the least is 60."""
+FAILURE_QUEUE_SUFFIX = "-failed"
+"""Appended to a function's physical name to name its failure queue."""
+
 
 @dataclass(frozen=True)
 class HandlerRef:
@@ -120,6 +133,11 @@ class AWSLambda(Node):
         ``python3.13`` for a handler that ships by module reference and the deploying
         interpreter's ``pythonX.Y`` for one that ships by value (pickled code needs it).
     :param function_name: an explicit physical name (``{stack}`` expands), used as given.
+    :param retries: how often Lambda retries a failed asynchronous invocation, 0 to 2.
+    :param max_event_age: how long Lambda keeps retrying an event, 60 to 21600 seconds.
+    :param on_failure: the ARN of an existing standard SQS queue that receives the events that
+        fail every attempt; ``None`` (the default) creates ``<function name>-failed``.
+    :param alarm_topic: the ARN of an SNS topic the failure-queue alarm notifies, or ``None``.
     """
 
     kind: ClassVar[str] = "AWSLambda"
@@ -142,6 +160,10 @@ class AWSLambda(Node):
         *,
         runtime: str | None = None,
         function_name: str | None = None,
+        retries: int = MAX_RETRIES,
+        max_event_age: int = MAX_EVENT_AGE,
+        on_failure: str | None = None,
+        alarm_topic: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise PipelineDefinitionError(
@@ -210,6 +232,39 @@ class AWSLambda(Node):
                 )
         self.function_name: str | None = function_name
         """The explicit physical name, or ``None`` to derive one."""
+        self.retries: int = _check_int(
+            retries, 0, MAX_RETRIES, f"retries of {self.label} (Lambda's asynchronous retries)", ""
+        )
+        """Retries of a failed asynchronous invocation."""
+        self.max_event_age: int = _check_int(
+            max_event_age, 60, MAX_EVENT_AGE, f"max_event_age of {self.label}", "seconds"
+        )
+        """Seconds Lambda keeps an event before sending it to the failure queue."""
+        if on_failure is not None and (
+            not isinstance(on_failure, str) or not _SQS_ARN.match(on_failure)
+        ):
+            raise PipelineDefinitionError(
+                f"on_failure={on_failure!r} of {self.label} is not the ARN of a standard SQS queue "
+                "such as 'arn:aws:sqs:us-east-1:123456789012:my-failures' (FIFO queues cannot "
+                "receive Lambda's failure records); omit it to let the pipeline create one."
+            )
+        self.on_failure: str | None = on_failure
+        """An existing queue's ARN for failed events, or ``None`` to create one."""
+        if alarm_topic is not None and (
+            not isinstance(alarm_topic, str) or not _SNS_ARN.match(alarm_topic)
+        ):
+            raise PipelineDefinitionError(
+                f"alarm_topic={alarm_topic!r} of {self.label} is not the ARN of an SNS topic such "
+                "as 'arn:aws:sns:us-east-1:123456789012:alerts'."
+            )
+        if alarm_topic is not None and on_failure is not None:
+            raise PipelineDefinitionError(
+                f"{self.label} has both on_failure= and alarm_topic=, but the alarm watches only "
+                "the failure queue the pipeline creates; alarm on your own queue, or drop "
+                "on_failure= to get a queue and its alarm."
+            )
+        self.alarm_topic: str | None = alarm_topic
+        """The SNS topic the failure-queue alarm notifies, or ``None``."""
 
     @property
     def key(self) -> str:

@@ -6,6 +6,7 @@ delivery and a local PostgreSQL (``with test(piper) as h:``).
 """
 
 from jaya_pulumi.testing._copy import UnsupportedCopyOptionError
+from jaya_pulumi.testing._destinations import destination_record, error_payload
 from jaya_pulumi.testing._firehose import Delivery, FirehoseDeliveryError, FirehoseEmulator
 from jaya_pulumi.testing._harness import (
     HandlerFailedError,
@@ -35,6 +36,8 @@ __all__ = [
     "ResourceRejectedError",
     "Synthesis",
     "UnsupportedCopyOptionError",
+    "destination_record",
+    "error_payload",
     "s3_event",
     "synth",
     "test",

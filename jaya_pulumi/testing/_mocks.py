@@ -54,6 +54,9 @@ class JayaMocks(pulumi.runtime.Mocks):
             "aws:lambda/permission:Permission": self._permission,
             "aws:lambda/layerVersion:LayerVersion": self._layer,
             "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": self._firehose,
+            "aws:sqs/queue:Queue": self._queue,
+            "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (self._invoke_config),
+            "aws:cloudwatch/metricAlarm:MetricAlarm": self._metric_alarm,
             "command:local:Command": self._command,
             "pulumi:providers:aws": self._provider,
             "pulumi-python:dynamic:Resource": self._dynamic,
@@ -198,6 +201,40 @@ class JayaMocks(pulumi.runtime.Mocks):
         name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
         arn = self._arn("firehose", region, f"deliverystream/{name}")
         return arn, {**args.inputs, "name": name, "arn": arn, "versionId": "1"}
+
+    def _queue(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        if args.inputs.get("fifoQueue") and not str(name).endswith(".fifo"):
+            name = f"{name}.fifo"
+        url = f"https://sqs.{region}.amazonaws.com/{self.account_id}/{name}"
+        return url, {
+            "delaySeconds": 0,
+            "maxMessageSize": 262144,
+            "messageRetentionSeconds": 345600,
+            "receiveWaitTimeSeconds": 0,
+            "visibilityTimeoutSeconds": 30,
+            **args.inputs,
+            "name": name,
+            "arn": self._arn("sqs", region, str(name)),
+            "url": url,
+        }
+
+    def _invoke_config(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        function = str(args.inputs.get("functionName"))
+        qualifier = args.inputs.get("qualifier")
+        return (f"{function}:{qualifier}" if qualifier else function), dict(args.inputs)
+
+    def _metric_alarm(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        return name, {
+            **args.inputs,
+            "name": name,
+            "arn": self._arn("cloudwatch", region, f"alarm:{name}"),
+        }
 
     def _dynamic(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
         state = dict(args.inputs)

@@ -55,7 +55,7 @@ def test_preview_prints_per_node_what_changes_and_why(pipeline) -> None:  # type
     assert "(changed: code, sourceCodeHash, environment)" in text
     assert "  ! warning: aws:lambda/function:Function resource 'three-node-pipe-copy-s3'" in text
     assert "S3('tsa-rajiv-bucket2'): 6 to create" in text
-    assert text.rstrip().endswith("Resources: 6 to create, 4 to update, 1 to replace, 11 unchanged")
+    assert text.rstrip().endswith("Resources: 6 to create, 4 to update, 1 to replace, 14 unchanged")
     # unchanged resources and the stack itself are not listed
     assert "tsa-rajiv-bucket1-ownership" not in text
     assert "pulumi:pulumi:Stack" not in text
@@ -88,7 +88,7 @@ def test_nodes_come_in_pipeline_order_with_their_resources(pipeline) -> None:  #
         "pulumi:pulumi:Stack",
         "jaya:index:Pipeline",
     }
-    assert events.summary == {"create": 6, "update": 4, "replace": 1, "same": 11}
+    assert events.summary == {"create": 6, "update": 4, "replace": 1, "same": 14}
     assert events.totals() == events.summary
 
 
@@ -118,7 +118,7 @@ def test_up_shows_a_progress_bar_per_node(pipeline) -> None:  # type: ignore[no-
         == 1
     )
     assert any(line.startswith("warning: aws:lambda/function:Function") for line in lines)
-    assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)"
+    assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 14 unchanged (42s)"
     assert not any("unchanged aws:" in line for line in lines)  # same steps print nothing
     assert printer.final_bars().splitlines() == [
         "S3('tsa-rajiv-bucket1')     [####################] 1/1",

@@ -48,7 +48,7 @@ def test_preview_returns_changes_per_node(fake_cli: dict[str, Any], pipeline) ->
 
     assert isinstance(result, automation.PreviewResult)
     assert result.stack == "staging"
-    assert result.changes == {"create": 6, "update": 4, "replace": 1, "same": 11}
+    assert result.changes == {"create": 6, "update": 4, "replace": 1, "same": 14}
     assert [n.label for n in result.nodes][:3] == [
         "S3('tsa-rajiv-bucket1')",
         "CopyS3Lambda('copy-s3')",
@@ -103,7 +103,7 @@ def test_up_returns_outputs_and_progress(fake_cli: dict[str, Any], pipeline) -> 
     assert table.splitlines()[0].split() == ["OUTPUT", "VALUE"]
     assert any(line.split() == ["token", "[secret]"] for line in table.splitlines())
     assert "three-node-pipe.buckets.tsa-rajiv-bucket1.name  tsa-rajiv-bucket1" in table
-    assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)"
+    assert lines[-1] == "Resources: 6 created, 4 updated, 1 replaced, 14 unchanged (42s)"
 
 
 def test_a_relative_file_backend_is_where_the_user_is_not_in_the_temporary_workspace(
@@ -123,7 +123,7 @@ def test_what_up_did_reads_in_the_past_tense(fake_cli: dict[str, Any], pipeline:
     done = automation.up(pipeline, "staging").text()
 
     assert "S3('tsa-rajiv-bucket2'): 6 created" in done
-    assert done.rstrip().endswith("Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)")
+    assert done.rstrip().endswith("Resources: 6 created, 4 updated, 1 replaced, 14 unchanged (42s)")
     assert "to create" not in done and "to update" not in done
 
 

@@ -26,7 +26,7 @@ def test_preview_prints_changes_node_by_node(fake_cli: dict[str, Any]) -> None:
         "CopyS3Lambda('copy-s3')",
         "S3('tsa-rajiv-bucket2')",
     ]
-    assert lines[-1] == "Resources: 6 to create, 4 to update, 1 to replace, 11 unchanged"
+    assert lines[-1] == "Resources: 6 to create, 4 to update, 1 to replace, 14 unchanged"
 
 
 def test_stack_options_reach_config_and_engine_environment(fake_cli: dict[str, Any]) -> None:
@@ -66,7 +66,7 @@ def test_up_previews_asks_then_shows_progress_and_outputs(fake_cli: dict[str, An
     assert out.index("Preview of three-node-pipe") < out.index("Deploy these changes to stack")
     assert "S3('tsa-rajiv-bucket2')     [###.................] 1/6  created jaya:aws:Bucket" in out
     assert "CopyS3Lambda('copy-s3')     [####################] 4/4  replaced" in out
-    assert "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)" in out
+    assert "Resources: 6 created, 4 updated, 1 replaced, 14 unchanged (42s)" in out
     table = out[out.index("OUTPUT") :].splitlines()
     assert table[0].split() == ["OUTPUT", "VALUE"]
     assert table[2].split() == [

@@ -19,7 +19,7 @@ def test_a_successful_up_prints_the_engines_totals(fake_cli: dict[str, Any]) -> 
     result = CliRunner().invoke(main, ["up", PIPE, "--yes"])
 
     assert result.exit_code == 0, result.output
-    assert "Resources: 6 created, 4 updated, 1 replaced, 11 unchanged (42s)" in result.output
+    assert "Resources: 6 created, 4 updated, 1 replaced, 14 unchanged (42s)" in result.output
     assert "No summary arrived" not in result.output
     assert "failed" not in result.output
 
@@ -37,7 +37,7 @@ def test_a_failed_up_lists_the_failed_step_and_counts_only_completed_ones(
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert f"  failed   update  aws:lambda/function:Function  {FN}" in lines
-    assert lines.count("Resources: 6 created, 1 updated, 11 unchanged, 1 failed (42s)") == 2
+    assert lines.count("Resources: 6 created, 1 updated, 14 unchanged, 1 failed (42s)") == 2
     assert lines[-1].startswith("Error:")
     assert "OUTPUT" not in result.output
 
@@ -53,7 +53,7 @@ def test_an_interrupted_up_says_no_summary_arrived(fake_cli: dict[str, Any]) -> 
     assert result.exit_code == 1
     out = result.output
     assert f"  not done update  aws:lambda/function:Function  {FN}" in out
-    assert "Resources: 6 created, 11 unchanged, 2 not done (no summary from the engine)" in out
+    assert "Resources: 6 created, 14 unchanged, 2 not done (no summary from the engine)" in out
     assert "No summary arrived from the engine" in out
     assert "run `pulumi refresh`" in out
 
