@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,14 @@ from jaya_pulumi.dsl._graph import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region
 from jaya_pulumi.errors import PipelineDefinitionError
 
-__all__ = ["LOG_RETENTION_DAYS", "AWSLambda", "CopyS3Lambda", "HandlerRef"]
+__all__ = [
+    "INVOKED_BY",
+    "LOG_RETENTION_DAYS",
+    "AWSLambda",
+    "CopyS3Lambda",
+    "HandlerRef",
+    "check_signature",
+]
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -34,6 +42,31 @@ _RESERVED_ENV = frozenset(
     }
 )  # fmt: skip
 _PYTHON_RUNTIME = re.compile(r"^python3\.\d+$")
+INVOKED_BY: tuple[str, ...] = ("external",)
+"""What ``AWSLambda(..., invoked_by=...)`` accepts: who invokes a function no trigger feeds."""
+
+
+def check_signature(
+    func: Callable[..., Any], params: Sequence[str], what: str, **bound: Any
+) -> None:
+    """Refuse ``func`` unless it can be called with ``params`` positionally (plus ``bound``).
+
+    ``functools.partial``, ``*args`` and ``**kwargs`` are accepted as Python would accept them;
+    a callable whose signature cannot be read (a builtin, say) is accepted unchecked.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*params, **bound)
+    except TypeError as exc:
+        shown = ", ".join(params)
+        raise PipelineDefinitionError(
+            f"{what} {getattr(func, '__name__', func)!r} has signature {signature}, but it is "
+            f"called as ({shown}) ({exc}); every invocation would fail with a TypeError. "
+            f"Define it as def {getattr(func, '__name__', 'f')}({shown}): ..."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -76,6 +109,8 @@ class AWSLambda(Node):
     :param log_retention_days: how long CloudWatch keeps the function's logs.
     :param runtime: the Lambda runtime; ``None`` means the deploying interpreter's ``pythonX.Y``.
     :param function_name: an explicit physical name (``{stack}`` expands), used as given.
+    :param invoked_by: ``"external"`` when something outside the pipeline invokes the function
+        (another service, a script); without it a function no trigger feeds is refused.
     """
 
     kind: ClassVar[str] = "AWSLambda"
@@ -98,6 +133,7 @@ class AWSLambda(Node):
         *,
         runtime: str | None = None,
         function_name: str | None = None,
+        invoked_by: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise PipelineDefinitionError(
@@ -136,8 +172,14 @@ class AWSLambda(Node):
             )
         self.requirements: tuple[str, ...] = tuple(requirements or ())
         """Third-party requirements built into a layer."""
+        if reserved_concurrency == 0 and not isinstance(reserved_concurrency, bool):
+            raise PipelineDefinitionError(
+                f"reserved_concurrency=0 of {self.label} reserves no executions, so Lambda "
+                "throttles every invocation and the function never runs. Pass a number from 1 "
+                "to 10000, or None to share the account's unreserved concurrency."
+            )
         if reserved_concurrency is not None:
-            _check_int(reserved_concurrency, 0, 10000, f"reserved_concurrency of {self.label}", "")
+            _check_int(reserved_concurrency, 1, 10000, f"reserved_concurrency of {self.label}", "")
         self.reserved_concurrency: int | None = reserved_concurrency
         """Reserved concurrent executions, or ``None``."""
         if log_retention_days not in LOG_RETENTION_DAYS:
@@ -165,6 +207,14 @@ class AWSLambda(Node):
                 )
         self.function_name: str | None = function_name
         """The explicit physical name, or ``None`` to derive one."""
+        if invoked_by is not None and invoked_by not in INVOKED_BY:
+            raise PipelineDefinitionError(
+                f"invoked_by={invoked_by!r} of {self.label} is not one of "
+                f"{', '.join(map(repr, INVOKED_BY))}; pass invoked_by='external' when something "
+                "outside the pipeline invokes the function, or None when a trigger feeds it."
+            )
+        self.invoked_by: str | None = invoked_by
+        """Who invokes the function besides its triggers (``"external"``), or ``None``."""
 
     @property
     def key(self) -> str:
@@ -223,6 +273,7 @@ def _check_handler(
     if isinstance(handler, str):
         return HandlerRef(handler)
     if callable(handler):
+        check_signature(handler, ("event", "context"), f"The handler of AWSLambda({name!r})")
         return handler
     raise PipelineDefinitionError(
         f"The handler of AWSLambda({name!r}) must be a function handler(event, context) or "

@@ -316,9 +316,14 @@ def _program(target: Pipeline | Program | str | os.PathLike[str]) -> tuple[Progr
                 sys.path.remove(folder)
                 # Modules the program imported from its own folder (helpers.py, pipelines.py)
                 # must not answer for another program's modules of the same name.
+                # jaya_pulumi itself stays: resources still registering resolve their outputs
+                # against their classes' modules after the program returns.
                 for name in set(sys.modules) - before:
                     origin = getattr(sys.modules[name], "__file__", None) or ""
-                    if origin.startswith(folder + os.sep):
+                    if (
+                        origin.startswith(folder + os.sep)
+                        and name.partition(".")[0] != "jaya_pulumi"
+                    ):
                         del sys.modules[name]
 
         return run_file, path.parent
