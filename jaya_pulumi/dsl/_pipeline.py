@@ -101,6 +101,7 @@ class Pipeline:
         self._check_sources_and_sinks()
         self._check_firehoses()
         self._check_recursion()
+        self._check_triggered()
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -291,6 +292,9 @@ class Pipeline:
                     f"{node.label} copies objects but has no destination; join it to a "
                     f"bucket: {node.label} >> S3('my-destination-bucket')."
                 )
+
+    def _check_triggered(self) -> None:
+        """Refuse functions nothing invokes (run last: the more specific checks speak first)."""
         for fn in self.functions:
             if fn.invoked_by is None and not self.triggers_of(fn):
                 raise PipelineDefinitionError(
