@@ -99,7 +99,7 @@ def describe(pipeline: Pipeline, stack: str | None = None) -> PipelineGraph:
     """Reduce ``pipeline`` to labelled nodes and edges; ``stack`` expands ``{stack}`` in names."""
     ids = {id(node): f"n{i}" for i, node in enumerate(pipeline.nodes, start=1)}
     nodes = tuple(
-        GraphNode(ids[id(n)], n.kind, type(n).__name__, _physical_name(pipeline, n, stack), n.label)
+        GraphNode(ids[id(n)], n.kind, _type_name(n), _physical_name(pipeline, n, stack), n.label)
         for n in pipeline.nodes
     )
     edges = tuple(
@@ -173,6 +173,13 @@ def render_png(pipeline: Pipeline, path: str | Path, stack: str | None = None) -
 
 
 # -- labels ---------------------------------------------------------------------------------
+
+
+def _type_name(node: Node) -> str:
+    # A function declared invoked_by="external" says so: nothing in the picture feeds it.
+    invoked_by = getattr(node, "invoked_by", None)
+    suffix = f" (invoked by: {invoked_by})" if isinstance(invoked_by, str) else ""
+    return type(node).__name__ + suffix
 
 
 def _physical_name(pipeline: Pipeline, node: Node, stack: str | None) -> str:

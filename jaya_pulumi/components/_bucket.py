@@ -27,7 +27,13 @@ class LambdaNotification:
 
 
 class Bucket(pulumi.ComponentResource):
-    """An S3 bucket: public access blocked, encrypted at rest, TLS-only, owner-enforced ACLs."""
+    """An S3 bucket: public access blocked, encrypted at rest, TLS-only, owner-enforced ACLs.
+
+    S3 refuses concurrent configuration writes to one bucket (``OperationAborted: A conflicting
+    conditional operation is currently in progress``), so every resource that configures the
+    bucket depends on the one before, in this order: ownership controls, public access block,
+    encryption, versioning, lifecycle, policy, notification.
+    """
 
     bucket: aws.s3.Bucket
     """The bucket resource."""
@@ -35,75 +41,127 @@ class Bucket(pulumi.ComponentResource):
     """The bucket's physical name."""
     arn: pulumi.Output[str]
     """The bucket's ARN."""
+    versioned: bool
+    """True when the bucket keeps object versions."""
     notification: aws.s3.BucketNotification | None
     """The bucket's single notification, once :meth:`notify` has run."""
 
     def __init__(
-        self, name: str, bucket_name: str, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        bucket_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        versioning: bool = False,
+        noncurrent_days: int = 30,
     ) -> None:
-        """Create the bucket ``bucket_name`` and its guard rails.
+        """Create the bucket ``bucket_name`` and its guard rails, one configuration at a time.
 
         :param name: the component's logical name.
         :param bucket_name: the physical bucket name.
         :param opts: resource options (provider, parent).
+        :param versioning: enable versioning, with a lifecycle rule expiring noncurrent versions.
+        :param noncurrent_days: days after which noncurrent versions expire (with versioning).
         """
         super().__init__("jaya:aws:Bucket", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.bucket = aws.s3.Bucket(name, bucket=bucket_name, force_destroy=False, opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=self.bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
+        self.bucket = aws.s3.Bucket(
+            name, bucket=bucket_name, force_destroy=False, opts=pulumi.ResourceOptions(parent=self)
         )
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
+        self._last: pulumi.Resource = self.bucket
+        self._name = name
+        self.versioned = versioning
+        self._chain(
+            aws.s3.BucketOwnershipControls(
+                f"{name}-ownership",
+                bucket=self.bucket.id,
+                rule={"object_ownership": "BucketOwnerEnforced"},
+                opts=self._next(),
+            )
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=self.bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
+        self._chain(
+            aws.s3.BucketPublicAccessBlock(
+                f"{name}-public-access-block",
+                bucket=self.bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                opts=self._next(),
+            )
         )
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=self.bucket.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
+        self._chain(
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-encryption",
+                bucket=self.bucket.id,
+                rules=[
+                    {
+                        "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                        "bucket_key_enabled": True,
+                    }
+                ],
+                opts=self._next(),
+            )
+        )
+        if versioning:
+            self._chain(
+                aws.s3.BucketVersioning(
+                    f"{name}-versioning",
+                    bucket=self.bucket.id,
+                    versioning_configuration={"status": "Enabled"},
+                    opts=self._next(),
+                )
+            )
+            self._chain(
+                aws.s3.BucketLifecycleConfiguration(
+                    f"{name}-lifecycle",
+                    bucket=self.bucket.id,
+                    rules=[
                         {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [
-                                self.bucket.arn,
-                                pulumi.Output.concat(self.bucket.arn, "/*"),
-                            ],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            "id": "expire-noncurrent-versions",
+                            "status": "Enabled",
+                            "filter": {},
+                            "noncurrent_version_expiration": {"noncurrent_days": noncurrent_days},
                         }
                     ],
-                }
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access_block]),
+                    opts=self._next(),
+                )
+            )
+        self._chain(
+            aws.s3.BucketPolicy(
+                f"{name}-tls-only",
+                bucket=self.bucket.id,
+                policy=pulumi.Output.json_dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    self.bucket.arn,
+                                    pulumi.Output.concat(self.bucket.arn, "/*"),
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    }
+                ),
+                opts=self._next(),
+            )
         )
         self.name = self.bucket.bucket
         self.arn = self.bucket.arn
         self.notification = None
-        self._name = name
         self.register_outputs({"name": self.name, "arn": self.arn})
+
+    def _next(self, *extra: pulumi.Resource) -> pulumi.ResourceOptions:
+        """Options for the next configuration resource: after the previous one (and ``extra``)."""
+        return pulumi.ResourceOptions(parent=self, depends_on=[self._last, *extra])
+
+    def _chain(self, resource: pulumi.Resource) -> None:
+        self._last = resource
 
     def notify(
         self, entries: Sequence[LambdaNotification], depends_on: Sequence[pulumi.Resource]
@@ -111,7 +169,8 @@ class Bucket(pulumi.ComponentResource):
         """Create the bucket's one notification carrying every entry, after ``depends_on``.
 
         S3 checks that it may invoke each function when the notification is written, so the
-        ``lambda.Permission`` resources must come first.
+        ``lambda.Permission`` resources must come first; the notification is also the last link
+        of the bucket's configuration chain.
         """
         if self.notification is not None:
             raise RuntimeError(f"Bucket {self._name!r} already has its notification")
@@ -127,6 +186,7 @@ class Bucket(pulumi.ComponentResource):
                 )
                 for e in entries
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+            opts=self._next(*depends_on),
         )
+        self._chain(self.notification)
         return self.notification

@@ -37,6 +37,9 @@ from jaya_pulumi.packaging import LambdaArchive, package_function
 
 __all__ = ["PipelineComponent", "build"]
 
+_NO_OBJECT_EVENTS = ("s3:ObjectRemoved:", "s3:LifecycleExpiration:")
+"""Event families about an object that no longer exists: they need no read grant."""
+
 
 @dataclass(frozen=True)
 class _Plan:
@@ -83,6 +86,8 @@ class PipelineComponent(pulumi.ComponentResource):
                 bucket_component_name(group),
                 plan.bucket_names[id(group)],
                 opts=self._opts(group.region_name, plan),
+                versioning=group.versioning,
+                noncurrent_days=group.noncurrent_days,
             )
 
         for table in pipeline.tables:
@@ -191,23 +196,29 @@ class PipelineComponent(pulumi.ComponentResource):
         for trigger in pipeline.triggers_of(fn):
             bucket_name, prefix = trigger.source.bucket_name, trigger.event.prefix
             bucket = self.buckets[bucket_name]
+            sources[(bucket_name, prefix)] = {"bucket": bucket.name, "prefix": prefix}
+            if trigger.event.trigger.startswith(_NO_OBJECT_EVENTS):
+                continue  # the object is gone: nothing to read
+            # An event from a versioned bucket names its version; the runtime reads that one.
+            actions = (
+                ["s3:GetObject", "s3:GetObjectVersion"] if bucket.versioned else ["s3:GetObject"]
+            )
             sid = f"Read{_sid(bucket_name, prefix)}"
             statements[sid] = _statement(
-                sid, "s3:GetObject", pulumi.Output.concat(bucket.arn, "/", prefix, "*")
+                sid, actions, pulumi.Output.concat(bucket.arn, "/", prefix, "*")
             )
-            sources[(bucket_name, prefix)] = {"bucket": bucket.name, "prefix": prefix}
         destinations: list[dict[str, Any]] = []
         for dest in pipeline.destinations_of(fn):
             bucket = self.buckets[dest.bucket_name]
             sid = f"Write{_sid(dest.bucket_name, dest.prefix)}"
             statements[sid] = _statement(
-                sid, "s3:PutObject", pulumi.Output.concat(bucket.arn, "/", dest.prefix, "*")
+                sid, ["s3:PutObject"], pulumi.Output.concat(bucket.arn, "/", dest.prefix, "*")
             )
             destinations.append({"type": "s3", "bucket": bucket.name, "prefix": dest.prefix})
         for firehose in pipeline.firehoses_of(fn):
             stream = self.firehoses[firehose.firehose_name]
             sid = f"SendTo{_sid(firehose.firehose_name, '')}"
-            statements[sid] = _statement(sid, "firehose:PutRecordBatch", stream.arn)
+            statements[sid] = _statement(sid, ["firehose:PutRecordBatch"], stream.arn)
             destinations.append(
                 {"type": "firehose", "name": firehose.firehose_name, "stream": stream.name}
             )
@@ -307,8 +318,8 @@ def _plan(pipeline: Pipeline) -> _Plan:
     return _Plan(stack, default_region, bucket_names, function_names, archives, holding_buckets)
 
 
-def _statement(sid: str, action: str, resource: pulumi.Input[str]) -> dict[str, Any]:
-    return {"Sid": sid, "Effect": "Allow", "Action": [action], "Resource": [resource]}
+def _statement(sid: str, actions: list[str], resource: pulumi.Input[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": [resource]}
 
 
 def _sid(bucket: str, prefix: str) -> str:

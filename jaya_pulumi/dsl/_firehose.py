@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jaya_pulumi.dsl._function import AWSLambda, HandlerRef
+from jaya_pulumi.dsl._function import AWSLambda, HandlerRef, check_signature
 from jaya_pulumi.dsl._graph import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
 from jaya_pulumi.dsl._warnings import warn_once
@@ -107,6 +107,7 @@ class MapS3ToFirehoseLambda(AWSLambda):
                 "MapS3ToFirehoseLambda needs map_function=f where f(line, bucket, key) returns "
                 "[{'firehose_name': ..., 'result': [records]}]."
             )
+        check_signature(map_function, ("line", "bucket", "key"), "map_function")
         if not callable(open_function):
             raise PipelineDefinitionError(
                 f"open_function of MapS3ToFirehoseLambda must be callable (e.g. gzip.open), "

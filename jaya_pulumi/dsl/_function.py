@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from jaya_pulumi.errors import PipelineDefinitionError
 __all__ = [
     "BY_REFERENCE_RUNTIME",
     "FAILURE_QUEUE_SUFFIX",
+    "INVOKED_BY",
     "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
     "MAX_EVENT_AGE",
@@ -22,6 +24,7 @@ __all__ = [
     "CopyS3Lambda",
     "HandlerRef",
     "LambdaRuntime",
+    "check_signature",
 ]
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
@@ -89,6 +92,31 @@ MAX_EVENT_AGE = 21600
 """The longest Lambda keeps an asynchronous event, in seconds (6 hours); the least is 60."""
 FAILURE_QUEUE_SUFFIX = "-failed"
 """Appended to a function's physical name to name its failure queue."""
+INVOKED_BY: tuple[str, ...] = ("external",)
+"""What ``AWSLambda(..., invoked_by=...)`` accepts: who invokes a function no trigger feeds."""
+
+
+def check_signature(
+    func: Callable[..., Any], params: Sequence[str], what: str, **bound: Any
+) -> None:
+    """Refuse ``func`` unless it can be called with ``params`` positionally (plus ``bound``).
+
+    ``functools.partial``, ``*args`` and ``**kwargs`` are accepted as Python would accept them;
+    a callable whose signature cannot be read (a builtin, say) is accepted unchecked.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*params, **bound)
+    except TypeError as exc:
+        shown = ", ".join(params)
+        raise PipelineDefinitionError(
+            f"{what} {getattr(func, '__name__', func)!r} has signature {signature}, but it is "
+            f"called as ({shown}) ({exc}); every invocation would fail with a TypeError. "
+            f"Define it as def {getattr(func, '__name__', 'f')}({shown}): ..."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -138,6 +166,8 @@ class AWSLambda(Node):
     :param on_failure: the ARN of an existing standard SQS queue that receives the events that
         fail every attempt; ``None`` (the default) creates ``<function name>-failed``.
     :param alarm_topic: the ARN of an SNS topic the failure-queue alarm notifies, or ``None``.
+    :param invoked_by: ``"external"`` when something outside the pipeline invokes the function
+        (another service, a script); without it a function no trigger feeds is refused.
     """
 
     kind: ClassVar[str] = "AWSLambda"
@@ -164,6 +194,7 @@ class AWSLambda(Node):
         max_event_age: int = MAX_EVENT_AGE,
         on_failure: str | None = None,
         alarm_topic: str | None = None,
+        invoked_by: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise PipelineDefinitionError(
@@ -202,8 +233,14 @@ class AWSLambda(Node):
             )
         self.requirements: tuple[str, ...] = tuple(requirements or ())
         """Third-party requirements built into a layer."""
+        if reserved_concurrency == 0 and not isinstance(reserved_concurrency, bool):
+            raise PipelineDefinitionError(
+                f"reserved_concurrency=0 of {self.label} reserves no executions, so Lambda "
+                "throttles every invocation and the function never runs. Pass a number from 1 "
+                "to 10000, or None to share the account's unreserved concurrency."
+            )
         if reserved_concurrency is not None:
-            _check_int(reserved_concurrency, 0, 10000, f"reserved_concurrency of {self.label}", "")
+            _check_int(reserved_concurrency, 1, 10000, f"reserved_concurrency of {self.label}", "")
         self.reserved_concurrency: int | None = reserved_concurrency
         """Reserved concurrent executions, or ``None``."""
         if log_retention_days not in LOG_RETENTION_DAYS:
@@ -265,6 +302,14 @@ class AWSLambda(Node):
             )
         self.alarm_topic: str | None = alarm_topic
         """The SNS topic the failure-queue alarm notifies, or ``None``."""
+        if invoked_by is not None and invoked_by not in INVOKED_BY:
+            raise PipelineDefinitionError(
+                f"invoked_by={invoked_by!r} of {self.label} is not one of "
+                f"{', '.join(map(repr, INVOKED_BY))}; pass invoked_by='external' when something "
+                "outside the pipeline invokes the function, or None when a trigger feeds it."
+            )
+        self.invoked_by: str | None = invoked_by
+        """Who invokes the function besides its triggers (``"external"``), or ``None``."""
 
     @property
     def key(self) -> str:
@@ -323,6 +368,7 @@ def _check_handler(
     if isinstance(handler, str):
         return HandlerRef(handler)
     if callable(handler):
+        check_signature(handler, ("event", "context"), f"The handler of AWSLambda({name!r})")
         return handler
     raise PipelineDefinitionError(
         f"The handler of AWSLambda({name!r}) must be a function handler(event, context) or "

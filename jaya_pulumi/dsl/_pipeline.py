@@ -53,6 +53,10 @@ class BucketGroup:
     """The region the nodes agree on (``None``: the stack's region)."""
     triggers: tuple[Trigger, ...]
     """Every subscription on the bucket, in edge order: one bucket notification carries them all."""
+    versioning: bool = False
+    """True when any node naming the bucket asks for versioning."""
+    noncurrent_days: int = 30
+    """With versioning, days before noncurrent versions expire."""
 
 
 class Pipeline:
@@ -97,6 +101,7 @@ class Pipeline:
         self._check_sources_and_sinks()
         self._check_firehoses()
         self._check_recursion()
+        self._check_triggered()
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -246,7 +251,24 @@ class Pipeline:
                             "own prefix or suffix, e.g. S3.event(S3.ALL_CREATED_OBJECTS, "
                             "prefix='in/')."
                         )
-            groups.append(BucketGroup(bucket_name, tuple(nodes), region, tuple(triggers)))
+            versioned = [n for n in nodes if n.versioning]
+            days = {n.noncurrent_days for n in versioned}
+            if len(days) > 1:
+                raise PipelineDefinitionError(
+                    f"Bucket {bucket_name!r} is versioned with different noncurrent_days: "
+                    + ", ".join(f"{n.label} {n.noncurrent_days}" for n in versioned)
+                    + ". A bucket has one lifecycle rule; give every node the same value."
+                )
+            groups.append(
+                BucketGroup(
+                    bucket_name,
+                    tuple(nodes),
+                    region,
+                    tuple(triggers),
+                    versioning=bool(versioned),
+                    noncurrent_days=days.pop() if days else 30,
+                )
+            )
         return tuple(groups)
 
     def _check_sources_and_sinks(self) -> None:
@@ -269,6 +291,18 @@ class Pipeline:
                 raise PipelineDefinitionError(
                     f"{node.label} copies objects but has no destination; join it to a "
                     f"bucket: {node.label} >> S3('my-destination-bucket')."
+                )
+
+    def _check_triggered(self) -> None:
+        """Refuse functions nothing invokes (run last: the more specific checks speak first)."""
+        for fn in self.functions:
+            if fn.invoked_by is None and not self.triggers_of(fn):
+                raise PipelineDefinitionError(
+                    f"{fn.label} in pipeline {self.name!r} has no trigger, so nothing in the "
+                    f"pipeline would ever invoke it. Feed it from a bucket "
+                    f"(S3('my-bucket', on=[S3.ALL_CREATED_OBJECTS]) >> {fn.label}), or, if "
+                    f"something outside the pipeline invokes it, declare that: "
+                    f"{type(fn).__name__}({fn.name!r}, ..., invoked_by='external')."
                 )
 
     def _check_firehoses(self) -> None:

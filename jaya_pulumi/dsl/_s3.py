@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -92,7 +93,17 @@ def validate_bucket_name(name: str, *, what: str = "bucket name") -> None:
         raise PipelineDefinitionError(f"Invalid {what} {name!r}: {'; '.join(problems)}.{fix}")
 
 
-def _check_prefix(value: str | None, what: str) -> str:
+MAX_FILTER_BYTES = 1024
+"""S3's limit on a notification filter's prefix or suffix (UTF-8 bytes)."""
+
+_IAM_SPECIALS = {
+    "*": "an IAM wildcard (it would grant every key it matches, '*' alone the whole bucket)",
+    "?": "an IAM single-character wildcard",
+    "$": "the start of an IAM policy variable such as ${aws:username}",
+}
+
+
+def _check_prefix(value: str | None, what: str, *, is_prefix: bool = True) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -102,7 +113,32 @@ def _check_prefix(value: str | None, what: str) -> str:
             f"The {what} {value!r} starts with '/'; S3 keys do not, so nothing would match. "
             f"Use {value.lstrip('/')!r}."
         )
+    size = len(value.encode("utf-8"))
+    if size > MAX_FILTER_BYTES:
+        raise PipelineDefinitionError(
+            f"The {what} {value[:40]!r}... is {size} bytes long; S3 notification filters take at "
+            f"most {MAX_FILTER_BYTES} bytes. Use a shorter one."
+        )
+    if is_prefix:
+        for char, meaning in _IAM_SPECIALS.items():
+            if char in value:
+                raise PipelineDefinitionError(
+                    f"The {what} {value!r} contains {char!r}, which becomes {meaning} in the IAM "
+                    f"policy scoped to it. S3 filters match prefixes literally, without "
+                    f"wildcards; remove {char!r} from the prefix."
+                )
     return value
+
+
+def _warn_unterminated(prefixes: Sequence[str], label: str) -> None:
+    """Warn once per prefix that does not end in '/' (``in`` also matches ``invoices/...``)."""
+    for prefix in dict.fromkeys(p for p in prefixes if p and not p.endswith("/")):
+        warnings.warn(
+            f"{label}: prefix {prefix!r} does not end in '/', so it also matches keys such as "
+            f"{prefix + '-archive/x'!r}. Write {prefix + '/'!r} if you mean a folder.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass(frozen=True)
@@ -125,7 +161,9 @@ class S3Event:
                 "S3.ALL_REMOVED_OBJECTS or one of the event types S3 documents."
             )
         object.__setattr__(self, "prefix", _check_prefix(self.prefix, "event prefix"))
-        object.__setattr__(self, "suffix", _check_prefix(self.suffix, "event suffix"))
+        object.__setattr__(
+            self, "suffix", _check_prefix(self.suffix, "event suffix", is_prefix=False)
+        )
 
     @property
     def creates_objects(self) -> bool:
@@ -170,8 +208,15 @@ class S3(Node):
     :param region_name: the bucket's region; ``None`` means the stack's ``aws:region``.
     :param on: events that invoke the functions this bucket feeds: event types such as
         :attr:`S3.ALL_CREATED_OBJECTS`, or :meth:`S3.event` subscriptions with filters.
-        A plain event type is filtered by ``prefix``.
+        A plain event type, or an :meth:`S3.event` naming only a suffix, is filtered by
+        ``prefix`` too; an event naming another prefix than ``prefix`` is refused.
     :param prefix: the key prefix this node stands for (where writes go, what triggers fire on).
+        It may not contain ``*``, ``?`` or ``$`` (IAM reads them as wildcards or variables) nor
+        exceed 1,024 bytes; one that does not end in ``/`` draws a warning.
+    :param versioning: turn on S3 versioning; each event then names the version it is about, and
+        the functions it triggers read exactly that version (``s3:GetObjectVersion``).
+    :param noncurrent_days: with ``versioning``, days after which a lifecycle rule expires
+        versions that are no longer current.
     """
 
     kind: ClassVar[str] = "S3"
@@ -186,6 +231,9 @@ class S3(Node):
         region_name: str | None = None,
         on: Sequence[str | S3Event] | None = None,
         prefix: str | None = None,
+        *,
+        versioning: bool = False,
+        noncurrent_days: int = 30,
     ) -> None:
         validate_bucket_name(bucket_name)
         self.bucket_name: str = bucket_name
@@ -199,6 +247,15 @@ class S3(Node):
         events: list[S3Event] = []
         for item in on or ():
             if isinstance(item, S3Event):
+                if not item.prefix and self.prefix:
+                    item = S3Event(item.trigger, prefix=self.prefix, suffix=item.suffix)
+                elif item.prefix and self.prefix and item.prefix != self.prefix:
+                    raise PipelineDefinitionError(
+                        f"S3({bucket_name!r}, prefix={self.prefix!r}, on=...) lists "
+                        f"{item.describe()!r}, whose prefix {item.prefix!r} differs from the "
+                        f"node's; a trigger fires on one prefix. Drop the event's prefix (it "
+                        f"then takes {self.prefix!r}), or make the node's prefix {item.prefix!r}."
+                    )
                 events.append(item)
             elif isinstance(item, str):
                 events.append(S3Event(item, prefix=self.prefix))
@@ -217,6 +274,24 @@ class S3(Node):
                     )
         self.on: tuple[S3Event, ...] = tuple(events)
         """The event subscriptions this node sends to the functions it feeds."""
+        if not isinstance(versioning, bool):
+            raise PipelineDefinitionError(
+                f"versioning of S3({bucket_name!r}) must be True or False, got {versioning!r}."
+            )
+        self.versioning: bool = versioning
+        """True when the bucket keeps object versions."""
+        if (
+            isinstance(noncurrent_days, bool)
+            or not isinstance(noncurrent_days, int)
+            or noncurrent_days < 1
+        ):
+            raise PipelineDefinitionError(
+                f"noncurrent_days of S3({bucket_name!r}) is {noncurrent_days!r}; it must be a "
+                "whole number of days, at least 1."
+            )
+        self.noncurrent_days: int = noncurrent_days
+        """With versioning, days before a lifecycle rule expires noncurrent versions."""
+        _warn_unterminated([self.prefix, *(e.prefix for e in events)], self.label)
 
     @staticmethod
     def event(trigger: str, prefix: str | None = None, suffix: str | None = None) -> S3Event:

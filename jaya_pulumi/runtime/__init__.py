@@ -18,6 +18,7 @@ from .errors import (
     MapResultError,
     RecordTooLargeError,
     RuntimeConfigurationError,
+    S3AccessDeniedError,
     UnknownFirehoseError,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "MapResultError",
     "RecordTooLargeError",
     "RuntimeConfigurationError",
+    "S3AccessDeniedError",
     "S3Destination",
     "S3Object",
     "S3Source",

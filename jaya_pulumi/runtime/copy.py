@@ -16,7 +16,7 @@ from ._clients import client
 from ._config import S3Source, destinations, sources
 from ._events import S3Object, s3_objects
 from ._logging import handler_logger
-from .errors import RuntimeConfigurationError
+from .errors import RuntimeConfigurationError, s3_access_denied
 
 if TYPE_CHECKING:
     from boto3.s3.transfer import TransferConfig
@@ -75,7 +75,20 @@ def handler(
                 logger.warning("skipped %s -> %s: %s", source_url, target_url, reason)
                 skipped.append({"source": source_url, "reason": reason})
                 continue
-            s3_client.copy(copy_source, target.bucket, key, Config=transfer_config)
+            try:
+                s3_client.copy(copy_source, target.bucket, key, Config=transfer_config)
+            except Exception as exc:
+                denied = s3_access_denied(
+                    exc,
+                    f"copying {_described(obj)} to {target_url}",
+                    [
+                        (_read_action(obj), f"arn:aws:s3:::{obj.bucket}/{obj.key}"),
+                        ("s3:PutObject", f"arn:aws:s3:::{target.bucket}/{key}"),
+                    ],
+                )
+                if denied is None:
+                    raise
+                raise denied from exc
             logger.info("copied %s to %s (%d bytes)", source_url, target_url, obj.size)
             copied.append({"source": source_url, "destination": target_url, "size": obj.size})
     return {"copied": copied, "skipped": skipped}
@@ -92,3 +105,13 @@ def destination_key(obj: S3Object, prefix: str, triggers: list[S3Source]) -> str
         ):
             matched = trigger.prefix
     return prefix + obj.key[len(matched) :]
+
+
+def _read_action(obj: S3Object) -> str:
+    """The action reading the object takes: a pinned version needs ``s3:GetObjectVersion``."""
+    return "s3:GetObject" if obj.version_id is None else "s3:GetObjectVersion"
+
+
+def _described(obj: S3Object) -> str:
+    where = f"s3://{obj.bucket}/{obj.key}"
+    return where if obj.version_id is None else f"{where} (version {obj.version_id})"

@@ -6,6 +6,8 @@ its errors share their own base class, :class:`JayaRuntimeError`, instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "DeliveryError",
     "EventFormatError",
@@ -13,7 +15,9 @@ __all__ = [
     "MapResultError",
     "RecordTooLargeError",
     "RuntimeConfigurationError",
+    "S3AccessDeniedError",
     "UnknownFirehoseError",
+    "s3_access_denied",
 ]
 
 
@@ -43,3 +47,39 @@ class RecordTooLargeError(JayaRuntimeError, ValueError):
 
 class DeliveryError(JayaRuntimeError):
     """Firehose kept rejecting records until the retry budget ran out; the invocation must fail."""
+
+
+class S3AccessDeniedError(JayaRuntimeError, PermissionError):
+    """S3 answered 403 to a call the function made; the message names the permission it needed."""
+
+
+_DENIED = frozenset({"403", "AccessDenied", "Forbidden"})
+
+
+def s3_access_denied(
+    exc: Exception, doing: str, needs: Sequence[tuple[str, str]]
+) -> S3AccessDeniedError | None:
+    """An :class:`S3AccessDeniedError` for ``exc`` when it is S3's 403, else ``None``.
+
+    :param exc: the exception an S3 call raised (a botocore ``ClientError`` carries ``response``).
+    :param doing: what the function was doing, e.g. ``reading s3://b/k (version v)``.
+    :param needs: ``(action, resource ARN)`` pairs the call needs.
+    """
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    error = response.get("Error") or {}
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    if str(error.get("Code", "")) not in _DENIED and status != 403:
+        return None
+    wanted = "; ".join(f"{action} on {resource}" for action, resource in needs)
+    hint = (
+        " An event from a versioned bucket names the object's version, and reading a version "
+        "takes s3:GetObjectVersion: declare the bucket S3(..., versioning=True) so its functions "
+        "get it, and redeploy."
+        if any(action == "s3:GetObjectVersion" for action, _ in needs)
+        else ""
+    )
+    return S3AccessDeniedError(
+        f"S3 denied access (403) while {doing}: the function's role needs {wanted}.{hint}"
+    )

@@ -47,6 +47,7 @@ from .errors import (
     RecordTooLargeError,
     RuntimeConfigurationError,
     UnknownFirehoseError,
+    s3_access_denied,
 )
 
 if TYPE_CHECKING:
@@ -171,11 +172,29 @@ def handler(
     for obj in objects:
         bucket, key = obj.bucket, obj.key
         sender.where = f"s3://{bucket}/{key}"
-        if obj.version_id is None:
-            body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
-        else:
-            # the version the event names, not whatever overwrote it since (or on S3's retry)
-            body = s3_client.get_object(Bucket=bucket, Key=key, VersionId=obj.version_id)["Body"]
+        try:
+            if obj.version_id is None:
+                body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
+            else:
+                # the version the event names, not whatever overwrote it since (or on S3's retry)
+                body = s3_client.get_object(Bucket=bucket, Key=key, VersionId=obj.version_id)[
+                    "Body"
+                ]
+        except Exception as exc:
+            version = obj.version_id
+            denied = s3_access_denied(
+                exc,
+                f"reading {sender.where}" + (f" (version {version})" if version else ""),
+                [
+                    (
+                        "s3:GetObject" if version is None else "s3:GetObjectVersion",
+                        f"arn:aws:s3:::{bucket}/{key}",
+                    )
+                ],
+            )
+            if denied is None:
+                raise
+            raise denied from exc
         lineno = 0
         try:
             reader = open_function(body)

@@ -32,7 +32,7 @@ SEED_NODES = {
 SEED_EDGES = {
     ("seed-n1", "seed-tree-n2-{stack}", "s3:ObjectCreated:*"),
     ("seed-tree-n2-{stack}", "seed-n3/in/", "writes prefix=in/"),
-    ("seed-n3/in/", "seed-tree-n4-{stack}", "s3:ObjectCreated:* suffix=.csv"),
+    ("seed-n3/in/", "seed-tree-n4-{stack}", "s3:ObjectCreated:* prefix=in/ suffix=.csv"),
     ("seed-tree-n4-{stack}", "seed-n7/out/", "writes prefix=out/"),
     ("seed-tree-n4-{stack}", "seed-n8", "writes"),
     ("seed-tree-n2-{stack}", "seed-n5", "writes"),
