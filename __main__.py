@@ -10,9 +10,8 @@ from pathlib import Path
 import pulumi
 
 import jaya_pulumi
-from jaya_pulumi.cli._load import load_pipelines
 
 config = pulumi.Config()
 for file in config.get_object("pipelines") or ["examples/three_node_pipe.py"]:
-    for pipeline in load_pipelines(Path(__file__).parent / file):
+    for pipeline in jaya_pulumi.load_pipelines(Path(__file__).parent / file):
         jaya_pulumi.build(pipeline)
