@@ -6,8 +6,10 @@ that create its resources in moto, and each function's real archive runs in-proc
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -15,7 +17,7 @@ from typing import IO, Any
 import click
 
 from jaya_pulumi.cli._load import load_pipeline
-from jaya_pulumi.cli._options import pipeline_argument
+from jaya_pulumi.cli._options import parse_pairs, pipeline_argument
 
 __all__ = ["local"]
 
@@ -115,6 +117,21 @@ def _size(n: int) -> str:
     default=None,
     help="The stack to run as [default: the alias the functions name, else 'local'].",
 )
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Stack configuration, e.g. -c jaya:batch=10 (repeatable); as in `jaya preview`.",
+)
+@click.option(
+    "--secret",
+    "secrets",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Secret stack configuration, e.g. --secret dbPassword=... for ConfigSecret (repeatable).",
+)
 @click.option("--region", default="us-east-1", show_default=True, help="The stack's aws:region.")
 @click.option(
     "--retries",
@@ -129,6 +146,8 @@ def local(
     pipeline_name: str | None,
     puts: tuple[str, ...],
     stack: str | None,
+    config: tuple[str, ...],
+    secrets: tuple[str, ...],
     region: str,
     retries: int,
     logs: bool,
@@ -152,8 +171,20 @@ def local(
             f"bucket {unknown[0]!r} is not in pipeline {pipeline.name!r}; its buckets: {known}",
             param_hint="--put",
         )
-    harness = test(pipeline, stack, region=region, retries=retries, raise_failures=False)
-    with harness as h:
+    settings = {
+        **_project_config(Path(pipeline_file), effective),
+        **parse_pairs(config, "--config"),
+    }
+    harness = test(
+        pipeline,
+        stack,
+        region=region,
+        retries=retries,
+        raise_failures=False,
+        config=settings,
+        secrets=parse_pairs(secrets, "--secret"),
+    )
+    with _missing_config_is_one_line(), harness as h:
         buckets = [h.bucket_name(g.bucket_name) for g in pipeline.buckets]
         click.echo(
             f"Deployed {pipeline.name!r} as stack {h.stack!r} on the local harness: "
@@ -254,3 +285,49 @@ def _landed(s3: Any, buckets: Sequence[str]) -> list[tuple[str, int]]:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
             out += [(f"s3://{bucket}/{o['Key']}", int(o["Size"])) for o in page.get("Contents", [])]
     return out
+
+
+def _project_config(file: Path, stack: str) -> dict[str, Any]:
+    """Plain values of ``Pulumi.<stack>.yaml`` when ``file`` sits in a Pulumi project, else ``{}``.
+
+    Keys in the project's namespace are moved to ``jaya:`` (the namespace the harness runs in);
+    encrypted (``secure:``) values cannot be read locally and are left to ``--secret``.
+    """
+    import yaml
+
+    for folder in file.resolve().parents:
+        if not (folder / "Pulumi.yaml").is_file():
+            continue
+        project = (yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8")) or {}).get(
+            "name", "jaya"
+        )
+        path = folder / f"Pulumi.{stack}.yaml"
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        raw = (doc or {}).get("config") or {}
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, dict) and "secure" in value:
+                continue
+            namespace, _, name = str(key).rpartition(":")
+            out[f"jaya:{name}" if namespace in ("", project) else str(key)] = value
+        return out
+    return {}
+
+
+@contextlib.contextmanager
+def _missing_config_is_one_line() -> Iterator[None]:
+    """Turn a missing config value (``ConfigSecret("dbPassword")``, say) into one line naming the flag."""
+    try:
+        yield
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None:
+            found = re.search(r"Missing required configuration variable '([^']+)'", str(cause))
+            if found:
+                name = found.group(1).rpartition(":")[2]
+                raise click.ClickException(
+                    f"config value {found.group(1)!r} is not set: pass --secret {name}=... "
+                    f"(or -c {name}=... if it is not secret)."
+                ) from None
+            cause = cause.__cause__ or cause.__context__
+        raise
