@@ -162,12 +162,15 @@ def test_jaya_local_with_a_config_secret_loads_rows_given_secret(tmp_path: Path)
             "(or -c dbPassword=... if it is not secret)."
         ]
         given = CliRunner().invoke(
-            main, ["local", str(file), "--secret", "dbPassword=s3cret", "--put", put]
+            main, ["local", str(file), "--secret", "dbPassword=s3cret", "--rows", "1", "--put", put]
         )
     finally:
         sys.modules.pop("secret_pipe", None)
     assert given.exit_code == 0, given.output
     assert re.search(r"my-schema\.my-table\s+2\b", given.output), given.output
+    first = given.output.split("First 1 row(s) of my-schema.my-table:\n", 1)[1].splitlines()
+    assert sorted(first[0].split()) == ["age", "name"] and {"Ann", "Rajiv"} & set(first[2].split())
+    assert len(first) == 3 or not first[3].strip()
 
 
 def test_harness_takes_secrets_for_config_secret(tmp_path: Path) -> None:
