@@ -21,9 +21,8 @@ if get_monitor() is None:  # not under the Pulumi engine (nor its mocks): `pytho
     )
 
 import jaya_pulumi  # after the check: a plain `python` run stops above
-from jaya_pulumi.cli._load import load_pipelines
 
 config = pulumi.Config()
 for file in config.get_object("pipelines") or ["examples/three_node_pipe.py"]:
-    for pipeline in load_pipelines(Path(__file__).parent / file):
+    for pipeline in jaya_pulumi.load_pipelines(Path(__file__).parent / file):
         jaya_pulumi.build(pipeline)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jaya_pulumi._loader import load_pipelines
 from jaya_pulumi.dsl import (
     S3,
     AWSLambda,
@@ -46,6 +47,7 @@ __all__ = [
     "S3Event",
     "Table",
     "build",
+    "load_pipelines",
 ]
 
 __version__ = "0.1.0"

@@ -29,10 +29,12 @@ class DeploySkipped(BaseException):
     A ``BaseException`` so that a pipeline file's own ``except Exception`` cannot swallow it.
     """
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, environment: str = "") -> None:
         super().__init__(f"deploy_pipeline({pipeline.name!r}) skipped")
         self.pipeline: Pipeline = pipeline
         """The pipeline the file asked to deploy."""
+        self.environment: str = environment
+        """The stack the file asked to deploy to."""
 
 
 @contextlib.contextmanager
@@ -78,7 +80,7 @@ def deploy_pipeline(
     if not isinstance(pipeline, Pipeline):
         raise TypeError(f"deploy_pipeline() takes a Pipeline, got {type(pipeline).__name__}")
     if _SKIPPING.get():
-        raise DeploySkipped(pipeline)
+        raise DeploySkipped(pipeline, environment)
     from jaya_pulumi.automation import ProgressPrinter, up
 
     printer = ProgressPrinter(pipeline, write=write) if write is not None else None

@@ -6,8 +6,12 @@ that create its resources in moto, and each function's real archive runs in-proc
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import re
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -15,9 +19,12 @@ from typing import IO, Any
 import click
 
 from jaya_pulumi.cli._load import load_pipeline
-from jaya_pulumi.cli._options import pipeline_argument
+from jaya_pulumi.cli._options import parse_pairs, pipeline_argument
 
 __all__ = ["local"]
+
+MAX_ROWS = 20
+"""A list longer than this is cut, with a count, unless ``--all`` is given."""
 
 PROGRESS_THRESHOLD = 20
 """From this many files on, ``jaya local`` draws a progress bar while it puts them."""
@@ -70,7 +77,7 @@ class _Progress:
     def update(self, done: int) -> None:
         """Show ``done`` of ``total``."""
         step = done * 10 // self._total
-        if not self._tty and step == self._shown and done != self._total:
+        if not self._tty and done != self._total:  # a log gets the final count only
             return
         self._shown = step
         filled = done * self._width // self._total
@@ -80,15 +87,52 @@ class _Progress:
         self._out.flush()
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces, with a header and a rule."""
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], limit: int | None = None) -> str:
+    """Left-aligned columns that fit the terminal (long cells cut in the middle); over ``limit``
+    rows, the rest is counted rather than printed."""
+    cut = len(rows) - limit if limit is not None and len(rows) > limit else 0
+    rows = [[str(c) for c in r] for r in rows[: len(rows) - cut]]
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    room = shutil.get_terminal_size((120, 24)).columns - 2 - 2 * (len(widths) - 1)
+    while sum(widths) > room and max(widths) > 12:
+        widths[widths.index(max(widths))] -= 1
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += [
-        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        "  ".join(_middle(c, w).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
     ]
+    if cut:
+        lines.append(f"... and {cut} more (--all shows every row)")
     return "\n".join("  " + line for line in lines)
+
+
+def _middle(text: str, width: int) -> str:
+    """``text`` cut in the middle to ``width`` characters, with ``…`` where it was cut."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+def _content(s3: Any, spec: str) -> str:
+    """The ``--show`` text of ``BUCKET/KEY``: text as is, ``.gz`` decompressed, binary as hexdump."""
+    bucket, _, key = spec.removeprefix("s3://").partition("/")
+    try:
+        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:  # botocore's NoSuchKey / NoSuchBucket
+        raise click.BadParameter(f"cannot read {spec!r}: {exc}", param_hint="--show") from exc
+    if key.endswith(".gz") or body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    try:
+        return body.decode("utf-8").rstrip("\n")
+    except UnicodeDecodeError:
+        head = body[:256]
+        return "\n".join(
+            f"{i:08x}  {head[i : i + 16].hex(' '):<47}  "
+            + "".join(chr(b) if 32 <= b < 127 else "." for b in head[i : i + 16])
+            for i in range(0, len(head), 16)
+        ) + (f"\n... {len(body)} bytes in all" if len(body) > 256 else "")
 
 
 def _size(n: int) -> str:
@@ -115,6 +159,21 @@ def _size(n: int) -> str:
     default=None,
     help="The stack to run as [default: the alias the functions name, else 'local'].",
 )
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Stack configuration, e.g. -c jaya:batch=10 (repeatable); as in `jaya preview`.",
+)
+@click.option(
+    "--secret",
+    "secrets",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Secret stack configuration, e.g. --secret dbPassword=... for ConfigSecret (repeatable).",
+)
 @click.option("--region", default="us-east-1", show_default=True, help="The stack's aws:region.")
 @click.option(
     "--retries",
@@ -124,14 +183,36 @@ def _size(n: int) -> str:
     help="Retries of a failing S3-triggered invocation (S3's asynchronous default is 2).",
 )
 @click.option("--logs", is_flag=True, help="Print every invocation's log lines.")
+@click.option(
+    "--all", "show_all", is_flag=True, help=f"Print every row of every list (default: {MAX_ROWS})."
+)
+@click.option(
+    "--show",
+    "shows",
+    metavar="BUCKET/KEY",
+    multiple=True,
+    help="Print an object's content: text, .gz decompressed, binary as a hexdump (repeatable).",
+)
+@click.option(
+    "--rows",
+    "row_count",
+    type=click.IntRange(0),
+    default=0,
+    help="Print the first N rows of each table.",
+)
 def local(
     pipeline_file: str,
     pipeline_name: str | None,
     puts: tuple[str, ...],
     stack: str | None,
+    config: tuple[str, ...],
+    secrets: tuple[str, ...],
     region: str,
     retries: int,
     logs: bool,
+    show_all: bool,
+    shows: tuple[str, ...],
+    row_count: int,
 ) -> None:
     """Run PIPELINE_FILE on emulated AWS with its real handler code; put files; show what landed.
 
@@ -152,10 +233,22 @@ def local(
             f"bucket {unknown[0]!r} is not in pipeline {pipeline.name!r}; its buckets: {known}",
             param_hint="--put",
         )
-    harness = test(pipeline, stack, region=region, retries=retries, raise_failures=False)
-    with harness as h:
+    settings = {
+        **_project_config(Path(pipeline_file), effective),
+        **parse_pairs(config, "--config"),
+    }
+    harness = test(
+        pipeline,
+        stack,
+        region=region,
+        retries=retries,
+        raise_failures=False,
+        config=settings,
+        secrets=parse_pairs(secrets, "--secret"),
+    )
+    with _missing_config_is_one_line(), harness as h:
         buckets = [h.bucket_name(g.bucket_name) for g in pipeline.buckets]
-        click.echo(
+        deployed = (
             f"Deployed {pipeline.name!r} as stack {h.stack!r} on the local harness: "
             f"{len(buckets)} bucket(s), {len(pipeline.functions)} function(s)."
         )
@@ -169,18 +262,33 @@ def local(
             if progress is not None:
                 progress.update(done)
         tables: list[list[str]] = []
+        table_rows: dict[str, list[dict[str, Any]]] = {}
         rejected = 0
         if pipeline.tables:
             h.flush()  # deliver what Firehose buffers now, rather than at the interval
-            tables = [[t.key, str(len(h.rows(t)))] for t in pipeline.tables]
+            table_rows = {t.key: h.rows(t) for t in pipeline.tables}
+            tables = [[key, str(len(found))] for key, found in table_rows.items()]
             rejected = len(h.firehose.error_records())
         invocations = h.invocations()
         landed = _landed(
             s3, [*buckets, *(h.bucket_name(f.holding_bucket) for f in pipeline.firehoses)]
         )
+        shown = [(spec, _content(s3, spec)) for spec in shows]
+
+    ok = sum(1 for i in invocations if i.ok)
+    written = sum(1 for url, _ in landed if url not in put_by_you)
+    loaded = sum(int(n) for _, n in tables)
+    click.echo(
+        f"{len(files)} file(s) put, {ok} invocation(s) ok, {len(invocations) - ok} failed, "
+        f"{written} object(s) written, {loaded} row(s) loaded, {rejected} line(s) rejected."
+    )
+    click.echo(deployed)
+    limit = None if show_all else MAX_ROWS
 
     writers = {w: i.function for i in invocations if i.ok for w in i.writes}
-    if files:
+    if files and limit is not None and len(files) > limit:
+        click.echo(f"\nPut {len(files)} file(s) (--all lists them).")
+    elif files:
         click.echo(f"\nPut {len(files)} file(s):")
         click.echo(
             _table(
@@ -193,10 +301,18 @@ def local(
                     ]
                     for f in files
                 ],
+                limit,
             )
         )
-    click.echo(f"\nInvocations ({len(invocations)}):")
-    if invocations:
+    listed = invocations
+    if limit is not None and len(invocations) > limit:
+        listed = [i for i in invocations if not i.ok]
+        click.echo(
+            f"\nInvocations ({len(invocations)}, {len(listed)} failed; --all lists them all):"
+        )
+    else:
+        click.echo(f"\nInvocations ({len(invocations)}):")
+    if listed:
         click.echo(
             _table(
                 ["FUNCTION", "EVENT", "TRY", "RESULT", "MS", "WROTE"],
@@ -209,11 +325,12 @@ def local(
                         f"{i.duration * 1000:.1f}",
                         ", ".join(i.writes) or "-",
                     ]
-                    for i in invocations
+                    for i in listed
                 ],
+                limit,
             )
         )
-    else:
+    elif not invocations:
         click.echo("  none (nothing was put, or no trigger matched)")
     click.echo("\nObjects in the pipeline's buckets:")
     rows = [
@@ -224,7 +341,7 @@ def local(
         ]
         for url, size in landed
     ]
-    click.echo(_table(["OBJECT", "SIZE", "HOW"], rows) if rows else "  none")
+    click.echo(_table(["OBJECT", "SIZE", "HOW"], rows, limit) if rows else "  none")
     if tables:
         click.echo("\nRows in the pipeline's tables (local PostgreSQL):")
         click.echo(_table(["TABLE", "ROWS"], tables))
@@ -232,6 +349,17 @@ def local(
             click.echo(
                 f"  {rejected} record(s) did not fit their table: see the streams' errors/ prefix"
             )
+        for key, found in table_rows.items() if row_count else ():
+            click.echo(f"\nFirst {min(row_count, len(found))} row(s) of {key}:")
+            columns = list(found[0]) if found else []
+            click.echo(
+                _table(columns, [[str(r[c]) for c in columns] for r in found[:row_count]])
+                if found
+                else "  none"
+            )
+    for spec, text in shown:
+        click.echo(f"\n{spec}:")
+        click.echo(text)
     if logs:
         for i in invocations:
             click.echo(f"\nLogs of {i.function} (try {i.attempt}, request {i.request_id}):")
@@ -254,3 +382,49 @@ def _landed(s3: Any, buckets: Sequence[str]) -> list[tuple[str, int]]:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
             out += [(f"s3://{bucket}/{o['Key']}", int(o["Size"])) for o in page.get("Contents", [])]
     return out
+
+
+def _project_config(file: Path, stack: str) -> dict[str, Any]:
+    """Plain values of ``Pulumi.<stack>.yaml`` when ``file`` sits in a Pulumi project, else ``{}``.
+
+    Keys in the project's namespace are moved to ``jaya:`` (the namespace the harness runs in);
+    encrypted (``secure:``) values cannot be read locally and are left to ``--secret``.
+    """
+    import yaml
+
+    for folder in file.resolve().parents:
+        if not (folder / "Pulumi.yaml").is_file():
+            continue
+        project = (yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8")) or {}).get(
+            "name", "jaya"
+        )
+        path = folder / f"Pulumi.{stack}.yaml"
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        raw = (doc or {}).get("config") or {}
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, dict) and "secure" in value:
+                continue
+            namespace, _, name = str(key).rpartition(":")
+            out[f"jaya:{name}" if namespace in ("", project) else str(key)] = value
+        return out
+    return {}
+
+
+@contextlib.contextmanager
+def _missing_config_is_one_line() -> Iterator[None]:
+    """Turn a missing config value (``ConfigSecret("dbPassword")``, say) into one line naming the flag."""
+    try:
+        yield
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None:
+            found = re.search(r"Missing required configuration variable '([^']+)'", str(cause))
+            if found:
+                name = found.group(1).rpartition(":")[2]
+                raise click.ClickException(
+                    f"config value {found.group(1)!r} is not set: pass --secret {name}=... "
+                    f"(or -c {name}=... if it is not secret)."
+                ) from None
+            cause = cause.__cause__ or cause.__context__
+        raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -186,31 +187,43 @@ def package_function(function: AWSLambda, runtime: str | None = None) -> LambdaA
     else:
         handler_obj = handler
     reference = _reference_of(handler_obj)
+    hidden: list[str] = []
     if reference is not None:
         module, attr = reference
-        shipped = _module_files(function, module)
-        _check_no_password_literals(function, shipped)
-        files.update(shipped)
-        _check_imports(function, [module], files)
+        module_files = _module_files(function, module)
+        try:
+            _check_imports(function, [module], {**files, **module_files})
+        except PackagingError as refused:
+            if isinstance(handler, HandlerRef):
+                raise  # the user named the module: shipping something else would surprise
+            hidden = [module]  # the module cannot ship: pickle the handler by value instead
+            reason = str(refused).split(": ", 1)[-1].split(", which", 1)[0]
+            warnings.warn(
+                f"The handler of {function.label} ships by value (pickled), not by reference to "
+                f"module {module!r}: {reason}, which Lambda lacks. Add the distribution to "
+                "requirements=[...] or import it inside the function to ship by reference.",
+                stacklevel=2,
+            )
+            reference = None
+        else:
+            _check_no_password_literals(function, module_files)
+            files.update(module_files)
+    if reference is not None:
         spec: dict[str, Any] = {"mode": "reference", "module": module, "attr": attr}
         by_value = False
         runtime = runtime or BY_REFERENCE_RUNTIME
     else:
-        pickled = _pickle(function, handler_obj)
+        pickled, _referenced, extra = _pickle_shippable(function, handler_obj, hidden, files)
         built_with: list[int] | None = None
         if _holds_code(pickled):
             runtime = _by_value_runtime(function, runtime or default_runtime())
             built_with = list(sys.version_info[:2])
         else:  # only references and plain values: loads on any Python 3
             runtime = runtime or BY_REFERENCE_RUNTIME
+        _check_no_password_literals(function, extra)
         files[PICKLE_FILE] = base64.b64encode(pickled).decode("ascii") + "\n"
         files.update(_dill_files())
-        referenced = sorted(_modules_referenced(pickled))
-        for module in referenced:
-            shipped = _module_files(function, module)
-            _check_no_password_literals(function, shipped)
-            files.update(shipped)
-        _check_imports(function, referenced, files)
+        files.update(extra)
         spec = {"mode": "value", "file": PICKLE_FILE, "python": built_with}
         by_value = True
     files[f"{ENTRY_MODULE}.py"] = _ENTRY_TEMPLATE.format(spec=json.dumps(spec, sort_keys=True))
@@ -247,6 +260,67 @@ def _reference_of(handler: Callable[..., Any]) -> tuple[str, str] | None:
     except (ImportError, AttributeError):
         return None
     return (module, qualname) if obj is handler else None
+
+
+def _pickle_shippable(
+    function: AWSLambda, handler: Callable[..., Any], hidden: list[str], files: Mapping[str, str]
+) -> tuple[bytes, list[str], dict[str, str]]:
+    """Pickle ``handler``; a user module it refers to that cannot ship is pickled by value too.
+
+    Returns the pickle, the modules it imports when loaded, and their sources to ship.
+    """
+    hidden = list(hidden)
+    while True:
+        with _hidden_modules(hidden):
+            pickled = _pickle(function, handler)
+        referenced = sorted(_modules_referenced(pickled))
+        extra: dict[str, str] = {}
+        for module in referenced:
+            extra.update(_module_files(function, module))
+        unshippable = [
+            m
+            for m in referenced
+            if m.split(".")[0] != "jaya_pulumi"
+            and m not in hidden
+            and _refused(function, m, files, extra)
+        ]
+        if not unshippable:
+            _check_imports(function, referenced, {**files, **extra})
+            return pickled, referenced, extra
+        for module in unshippable:
+            warnings.warn(
+                f"The handler of {function.label} ships module {module!r}'s functions by value "
+                f"(pickled): {module!r} imports what Lambda lacks, so it cannot ship by reference.",
+                stacklevel=3,
+            )
+        hidden += unshippable
+
+
+def _refused(
+    function: AWSLambda, module: str, files: Mapping[str, str], extra: Mapping[str, str]
+) -> bool:
+    """Whether ``module`` would fail to import inside Lambda."""
+    try:
+        _check_imports(function, [module], {**files, **extra})
+    except PackagingError:
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def _hidden_modules(names: list[str]) -> Iterator[None]:
+    """While active, ``names`` cannot be imported, so dill pickles their functions by value."""
+    saved = {name: sys.modules.get(name) for name in names}
+    try:
+        for name in names:
+            sys.modules[name] = None  # type: ignore[assignment]
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 def _pickle(function: AWSLambda, handler: Callable[..., Any]) -> bytes:
@@ -338,12 +412,30 @@ def __getattr__(name):
 '''
 
 
+_DEPLOY_STUB = '''"""jaya_pulumi.deploy inside Lambda: harmless, so a seed-style pipeline module imports cleanly.
+
+A module that ends with ``deploy.deploy_pipeline(...)`` may be a handler's module; importing it
+inside Lambda must never deploy. Here the call does nothing and returns ``None``.
+"""
+
+
+class DeploySkipped(BaseException):
+    """Kept for modules that name it; never raised inside Lambda."""
+
+
+def deploy_pipeline(*args, **kwargs):
+    """Do nothing: deployments run from a developer's machine or CI, never inside Lambda."""
+    return None
+'''
+
+
 @functools.cache
 def _runtime_files() -> tuple[tuple[str, str], ...]:
     """``jaya_pulumi``'s runtime and pipeline language, as every archive carries them."""
     files = [
         ("jaya_pulumi/__init__.py", _PACKAGE_STUB),
         ("jaya_pulumi/errors.py", (_PACKAGE / "errors.py").read_text(encoding="utf-8")),
+        ("jaya_pulumi/deploy.py", _DEPLOY_STUB),
     ]
     files += _read_tree(_PACKAGE / "runtime", "jaya_pulumi/runtime")
     files += _read_tree(_PACKAGE / "dsl", "jaya_pulumi/dsl")
@@ -355,7 +447,7 @@ def _jaya_names() -> frozenset[str]:
     """What ``from jaya_pulumi import ...`` can take inside Lambda."""
     from jaya_pulumi import dsl, errors
 
-    return frozenset({*dsl.__all__, *errors.__all__, "dsl", "errors", "runtime"})
+    return frozenset({*dsl.__all__, *errors.__all__, "dsl", "errors", "runtime", "deploy"})
 
 
 def _check_imports(function: AWSLambda, modules: list[str], files: Mapping[str, str]) -> None:

@@ -32,7 +32,9 @@ LAMBDA_PROVIDED = frozenset(
 )
 """Top-level modules the Lambda Python runtime provides besides the standard library."""
 
-SHIPPED_JAYA = frozenset({"jaya_pulumi.runtime", "jaya_pulumi.dsl", "jaya_pulumi.errors"})
+SHIPPED_JAYA = frozenset(
+    {"jaya_pulumi.runtime", "jaya_pulumi.dsl", "jaya_pulumi.errors", "jaya_pulumi.deploy"}
+)
 """The parts of jaya_pulumi every archive carries."""
 
 

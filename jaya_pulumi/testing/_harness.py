@@ -900,6 +900,7 @@ def test(
     raise_failures: bool = True,
     config: Mapping[str, Any] | None = None,
     database_url: str | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> Harness:
     """Run ``pipeline`` on emulated AWS with its real handler code: ``with test(piper) as h:``.
 
@@ -910,7 +911,8 @@ def test(
     :param retries: retries of a failing asynchronous (S3-triggered) invocation; S3's default is 2.
     :param raise_failures: raise :class:`HandlerFailedError` when the ``with`` block exits if an
         event still failed after its retries; pass ``False`` to inspect ``h.failures`` instead.
-    :param config: extra stack config by full key (``jaya:setting``).
+    :param config: extra stack config, ``{"jaya:setting": ...}``; a bare key is in project ``jaya``.
+    :param secrets: secret stack config, as ``config``: ``{"dbPassword": ...}`` for ``ConfigSecret``.
     :param database_url: a PostgreSQL server for the pipeline's tables (each harness makes its own
         database on it); default: an embedded PostgreSQL, started only if the pipeline has a Table.
         The ``Table``'s own ``db_conf`` (a Redshift cluster) is never contacted.
@@ -922,7 +924,10 @@ def test(
         region=region,
         retries=retries,
         raise_failures=raise_failures,
-        config=config,
+        config={
+            k if ":" in k else f"jaya:{k}": v
+            for k, v in {**(config or {}), **(secrets or {})}.items()
+        },
         database_url=database_url,
     )
 

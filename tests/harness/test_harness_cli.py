@@ -35,7 +35,7 @@ def test_jaya_local_shows_progress_for_many_files(tmp_path: Path) -> None:
         (folder / f"{i:02d}.csv").write_text(f"row {i}\n")
 
     result = CliRunner().invoke(
-        main, ["local", str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/in/={folder}"]
+        main, ["local", str(EXAMPLE), "--all", "--put", f"tsa-rajiv-bucket1/in/={folder}"]
     )
 
     assert result.exit_code == 0, result.output

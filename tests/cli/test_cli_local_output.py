@@ -1,0 +1,74 @@
+"""``jaya local``'s output: one summary line first, lists cut to fit, ``--show`` and ``--all``."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from jaya_pulumi.cli import main
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "three_node_pipe.py"
+
+
+def test_500_files_print_at_most_40_lines_led_by_the_summary(tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(500):
+        (folder / f"{i:03d}.csv").write_text(f"row {i}\n")
+
+    result = CliRunner().invoke(
+        main, ["local", str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/in/={folder}"]
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) <= 40, result.output
+    assert (
+        "500 file(s) put, 500 invocation(s) ok, 0 failed, 500 object(s) written, "
+        "0 row(s) loaded, 0 line(s) rejected."
+    ) in lines
+    assert lines.index("[##############################] 500/500 files") == 0
+    assert "  ... and 980 more (--all shows every row)" in lines
+
+
+def test_show_prints_text_gz_decompressed_and_binary_as_hexdump(tmp_path: Path) -> None:
+    text, packed, binary = tmp_path / "a.txt", tmp_path / "b.txt.gz", tmp_path / "c.bin"
+    text.write_text("Hi Rajiv\n")
+    packed.write_bytes(gzip.compress(b"zipped line\n"))
+    binary.write_bytes(bytes(range(256)) * 2)
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "local",
+            str(EXAMPLE),
+            "--put",
+            f"tsa-rajiv-bucket1/a.txt={text}",
+            "--put",
+            f"tsa-rajiv-bucket1/b.txt.gz={packed}",
+            "--put",
+            f"tsa-rajiv-bucket1/c.bin={binary}",
+            "--show",
+            "tsa-rajiv-bucket2/a.txt",
+            "--show",
+            "tsa-rajiv-bucket2/b.txt.gz",
+            "--show",
+            "tsa-rajiv-bucket2/c.bin",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "tsa-rajiv-bucket2/a.txt:\nHi Rajiv\n" in result.output
+    assert "tsa-rajiv-bucket2/b.txt.gz:\nzipped line\n" in result.output
+    assert "00000000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................" in (
+        result.output
+    )
+    assert "... 512 bytes in all" in result.output
+
+
+def test_show_of_a_missing_object_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["local", str(EXAMPLE), "--show", "tsa-rajiv-bucket2/nope"])
+    assert result.exit_code == 2
+    assert "cannot read 'tsa-rajiv-bucket2/nope'" in result.output
