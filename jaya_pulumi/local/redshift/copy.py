@@ -55,7 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jaya_pulumi.errors import JayaError
+from jaya_pulumi.local.errors import UnsupportedCopyOptionError
 from jaya_pulumi.redshift.ddl import qualified_table_name
 from jaya_pulumi.redshift.spec import ColumnSpec, TableSpec
 
@@ -91,10 +91,6 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _DEFAULT_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?")
 _DEFAULT_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _AUTO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-
-
-class UnsupportedCopyOptionError(JayaError, ValueError):
-    """The stream's COPY options use something the local COPY emulation does not emulate."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ records bound for Redshift. :class:`FirehoseEmulator` does what the service does
   layout ``<prefix>YYYY/MM/DD/HH/<stream>-<version>-<YYYY-MM-DD-HH-MM-SS>-<uuid>`` (UTC, from
   the arrival time of the object's first record; the prefix is used verbatim, as Firehose does,
   so a prefix without a trailing ``/`` runs into the date).
-- **COPY**: the staged object is read back and loaded with :func:`~jaya_pulumi.testing._copy.copy_json`
+- **COPY**: the staged object is read back and loaded with :func:`~jaya_pulumi.local.redshift.copy.copy_json`
   (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table.
 - **Errors**: records COPY rejects are written, one JSON line each, to an object under the
   stream's ``errorOutputPrefix`` (same key layout, uncompressed) with Firehose's error-record
@@ -46,14 +46,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jaya_pulumi.errors import JayaError
-from jaya_pulumi.redshift.spec import TableSpec
-from jaya_pulumi.testing._copy import (
+from jaya_pulumi.local.errors import FirehoseDeliveryError
+from jaya_pulumi.local.redshift.copy import (
     CopyOptions,
     RejectedRecord,
     copy_json,
     parse_copy_options,
 )
+from jaya_pulumi.redshift.spec import TableSpec
 
 __all__ = [
     "MAX_BYTES_PER_CALL",
@@ -72,10 +72,6 @@ MAX_RECORD_BYTES = 1_024_000
 MAX_BYTES_PER_CALL = 4 * 1024 * 1024
 """Most record data one ``PutRecordBatch`` call accepts: 4 MiB."""
 MIB = 1024 * 1024
-
-
-class FirehoseDeliveryError(JayaError):
-    """A delivery could not stage or load its records (not a bad record: those go to errors)."""
 
 
 def _client_error(code: str, message: str, operation: str = "PutRecordBatch") -> ClientError:
