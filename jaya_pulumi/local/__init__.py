@@ -21,6 +21,7 @@ builders), a package below both ``local`` and ``testing``; ``testing`` re-export
 ``local`` never imports ``testing``.
 """
 
+from jaya_pulumi.local._sandbox import MOTO_SEAM
 from jaya_pulumi.local.awslambda import Invocation, LambdaContext, LocalFunction
 from jaya_pulumi.local.errors import (
     FirehoseDeliveryError,
@@ -36,6 +37,7 @@ from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
 
 __all__ = [
     "CREATORS",
+    "MOTO_SEAM",
     "CompiledPolicy",
     "Delivery",
     "FirehoseDeliveryError",

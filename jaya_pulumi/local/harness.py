@@ -16,7 +16,6 @@ than S3 and Firehose, invocation delays (retries run at once), SQS/SNS/EventBrid
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -29,9 +28,10 @@ from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
 from jaya_pulumi.local.firehose import FirehoseEmulator
-from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
+from jaya_pulumi.local.iam import CompiledPolicy
 from jaya_pulumi.local.redshift.database import LocalRedshift
-from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, s3_record, synth
+from jaya_pulumi.local.s3 import Active, S3Dispatch
+from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3ServiceResource
@@ -48,30 +48,6 @@ __all__ = [
 
 LOCAL_STACK = "local"
 """The stack the harness runs as when the pipeline's functions name no common alias."""
-MAX_CASCADE_DEPTH = 16
-"""Nested invocations after which the harness stops a loop, as Lambda's recursion detection does."""
-
-_WRITES = frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
-
-
-class _Active:
-    """A function call in progress: whose role the handler's AWS calls use."""
-
-    __slots__ = ("function", "invocation", "policy", "principal", "role")
-
-    def __init__(
-        self,
-        function: LocalFunction,
-        invocation: Invocation,
-        policy: CompiledPolicy,
-        role: str,
-        principal: str,
-    ) -> None:
-        self.function = function
-        self.invocation = invocation
-        self.policy = policy
-        self.role = role
-        self.principal = principal
 
 
 def default_stack(pipeline: Pipeline) -> str:
@@ -80,7 +56,7 @@ def default_stack(pipeline: Pipeline) -> str:
     return aliases.pop() if len(aliases) == 1 else LOCAL_STACK
 
 
-class Harness:
+class Harness(S3Dispatch):
     """A pipeline deployed on in-process moto; its functions' archives run when triggers fire.
 
     Use :func:`test` to make one. See the module docstring for what is emulated.
@@ -124,7 +100,7 @@ class Harness:
         self._invocations: list[Invocation] = []
         self._failures: list[Invocation] = []
         self._reported = 0
-        self._active: list[_Active] = []
+        self._active: list[Active] = []
         self._clients: dict[tuple[str, str], Any] = {}
         self._session: boto3.session.Session | None = None
         self._sandbox = Sandbox()
@@ -346,104 +322,6 @@ class Harness:
 
     def _s3_client(self, region: str) -> Any:
         return self.client("s3", region)
-
-    # -- triggers -------------------------------------------------------------------------
-
-    def _s3_event(self, event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
-        """Replacement for moto's event builder: the full record S3 sends (moto's lacks fields)."""
-        principal = "AWS:AIDAJAYATESTUSER"
-        if self._active:
-            active = self._active[-1]
-            principal = f"AWS:{self._role_ids.get(active.role, 'AROA')}:{active.function.name}"
-        version = (
-            getattr(key, "version_id", None) if getattr(bucket, "is_versioned", False) else None
-        )
-        etag = getattr(key, "etag", None)
-        return {
-            "Records": [
-                s3_record(
-                    bucket.name,
-                    key.name,
-                    event_name=str(getattr(event_name, "value", event_name)),
-                    size=getattr(key, "size", 0),
-                    etag=etag.strip('"') if isinstance(etag, str) else None,
-                    version_id=version,
-                    region=bucket.region_name,
-                    configuration_id=notification_id,
-                    principal_id=principal,
-                )
-            ]
-        }
-
-    def _on_notification(
-        self, account_id: str, event_body: Any, fn_arn: str, region_name: str
-    ) -> None:
-        """Replacement for moto's Lambda invoke: run the target's archive (async semantics)."""
-        target = self._targets.get(fn_arn)
-        if target is None:
-            return
-        fn = target[0]
-        if len(self._active) >= MAX_CASCADE_DEPTH:
-            failed = Invocation(fn.node, fn.name, event_body, 1, str(uuid.uuid4()))
-            failed.error = HarnessError(
-                f"{fn.node} was invoked {MAX_CASCADE_DEPTH} levels deep in one cascade; Lambda "
-                "stops such recursive loops. Check that no function writes where it is triggered."
-            )
-            self._invocations.append(failed)
-            self._failures.append(failed)
-            return
-        for attempt in range(1, self.retries + 2):
-            invocation = self._attempt(fn, fn_arn, copy.deepcopy(event_body), attempt)
-            if invocation.ok:
-                return
-        self._failures.append(invocation)
-
-    def _attempt(
-        self, fn: LocalFunction, invoked_arn: str, event: dict[str, Any], attempt: int
-    ) -> Invocation:
-        invocation = Invocation(fn.node, fn.name, event, attempt, str(uuid.uuid4()))
-        self._invocations.append(invocation)
-        role = fn.role_arn.rsplit("/", 1)[-1]
-        policy = self._policies.get(role) or CompiledPolicy()
-        self._active.append(_Active(fn, invocation, policy, role, f"{role}/{fn.name}"))
-        try:
-            fn.call(event, invoked_arn, invocation)
-        finally:
-            self._active.pop()
-        return invocation
-
-    # -- IAM on the handler's S3 calls -----------------------------------------------------
-
-    def _remember_params(
-        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
-    ) -> None:
-        if self._active:
-            context["jaya_iam_params"] = {
-                k: params[k]
-                for k in ("Bucket", "Key", "VersionId", "CopySource", "Delete")
-                if k in params
-            }
-
-    def _record_write(
-        self, http_response: Any, model: Any, context: Mapping[str, Any], **_: Any
-    ) -> None:
-        if self._active and model.name in _WRITES and http_response.status_code < 300:
-            params = context.get("jaya_iam_params", {})
-            self._active[-1].invocation.writes.append(
-                f"s3://{params.get('Bucket', '?')}/{params.get('Key', '?')}"
-            )
-
-    def _authorize(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
-        if not self._active:
-            return None
-        active = self._active[-1]
-        params = context.get("jaya_iam_params", {})
-        for action, resource in s3_request(model.name, params):
-            if not active.policy.allows(action, resource):
-                return access_denied(
-                    "s3", model.name, DEFAULT_ACCOUNT, active.principal, action, resource
-                )
-        return None
 
 
 def test(
