@@ -44,11 +44,11 @@ class HarnessMocks(JayaMocks):
         with self._lock:
             id_, state = super().new_resource(args)
             creator = CREATORS.get(args.typ)
-            if creator is not None and not self._harness._rejected:
+            if creator is not None and not self._harness.account.rejected:
                 try:
                     creator(self._harness, args, id_, state, self.region_of(args))
                 except Exception as exc:  # any refusal names the resource; see _rejection
-                    self._harness._rejected.append(_rejection(args, exc))
+                    self._harness.account.rejected.append(_rejection(args, exc))
             return id_, state
 
 
@@ -108,9 +108,9 @@ def _register_function(
         version=response["Version"],
         log_group=str((inputs.get("loggingConfig") or {}).get("logGroup") or f"/aws/lambda/{name}"),
     )
-    h._functions[fn.arn] = fn
-    h._targets[fn.arn] = (fn, "$LATEST")
-    h._targets[f"{fn.arn}:{fn.version}"] = (fn, fn.version)
+    h.account.functions[fn.arn] = fn
+    h.account.targets[fn.arn] = (fn, "$LATEST")
+    h.account.targets[f"{fn.arn}:{fn.version}"] = (fn, fn.version)
 
 
 def _check_function(memory: int, timeout: int, variables: Mapping[str, str], size: int) -> None:
@@ -214,13 +214,13 @@ def _notification(
     configs = []
     for index, entry in enumerate(args.inputs.get("lambdaFunctions") or []):
         arn = str(entry.get("lambdaFunctionArn"))
-        if arn not in h._targets:
+        if arn not in h.account.targets:
             raise HarnessError(
                 f"Unable to validate the following destination configurations: {arn} does not exist"
             )
         if not any(
             target == arn and principal == "s3.amazonaws.com" and source in (bucket_arn, "")
-            for target, principal, source in h._permissions
+            for target, principal, source in h.account.permissions
         ):
             raise HarnessError(
                 f"Unable to validate the following destination configurations: S3 may not invoke "
@@ -251,7 +251,7 @@ def _role(h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], r
         AssumeRolePolicyDocument=str(args.inputs.get("assumeRolePolicy")),
         Description=str(args.inputs.get("description") or ""),
     )
-    h._role_ids[id_] = response["Role"]["RoleId"]
+    h.account.role_ids[id_] = response["Role"]["RoleId"]
 
 
 def _role_policy(
@@ -262,7 +262,7 @@ def _role_policy(
     h.client("iam", region).put_role_policy(
         RoleName=role, PolicyName=str(state["name"]), PolicyDocument=document
     )
-    h._policies.setdefault(role, CompiledPolicy()).add(json.loads(document))
+    h.account.policies.setdefault(role, CompiledPolicy()).add(json.loads(document))
 
 
 def _log_group(
@@ -292,8 +292,8 @@ def _alias(
         FunctionVersion=str(args.inputs.get("functionVersion") or "$LATEST"),
         Description=str(args.inputs.get("description") or ""),
     )
-    fn = next(f for f in h._functions.values() if function in (f.name, f.arn))
-    h._targets[response["AliasArn"]] = (fn, str(args.inputs["name"]))
+    fn = next(f for f in h.account.functions.values() if function in (f.name, f.arn))
+    h.account.targets[response["AliasArn"]] = (fn, str(args.inputs["name"]))
 
 
 def _delivery_stream(
@@ -325,7 +325,7 @@ def _permission(
     if kwargs["Action"] != "lambda:InvokeFunction":
         raise HarnessError(f"action {kwargs['Action']!r} does not let S3 invoke the function")
     h.client("lambda", region).add_permission(**kwargs)
-    h._permissions.append(
+    h.account.permissions.append(
         (kwargs["FunctionName"], kwargs["Principal"], kwargs.get("SourceArn", ""))
     )
 

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from jaya_pulumi.dsl import Pipeline
+from jaya_pulumi.local._account import Account
 from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
 from jaya_pulumi.local.firehose import FirehoseEmulator
-from jaya_pulumi.local.iam import CompiledPolicy
 from jaya_pulumi.local.redshift.database import LocalRedshift
-from jaya_pulumi.local.s3 import Active, S3Dispatch
+from jaya_pulumi.local.s3 import S3Dispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
 if TYPE_CHECKING:
@@ -91,16 +91,9 @@ class Harness(S3Dispatch):
         """Raise :class:`HandlerFailedError` at exit for unresolved failures."""
         self._config = {"aws:region": region, **(config or {})}
         self._synthesis: Synthesis | None = None
-        self._rejected: list[str] = []
-        self._functions: dict[str, LocalFunction] = {}
-        self._targets: dict[str, tuple[LocalFunction, str]] = {}
-        self._permissions: list[tuple[str, str, str]] = []
-        self._policies: dict[str, CompiledPolicy] = {}
-        self._role_ids: dict[str, str] = {}
-        self._invocations: list[Invocation] = []
-        self._failures: list[Invocation] = []
+        self.account = Account()
+        """The state of the local account the pipeline is deployed in."""
         self._reported = 0
-        self._active: list[Active] = []
         self._clients: dict[tuple[str, str], Any] = {}
         self._session: boto3.session.Session | None = None
         self._sandbox = Sandbox()
@@ -127,10 +120,10 @@ class Harness(S3Dispatch):
                 config=self._config,
                 mocks=HarnessMocks(self, self.region),
             )
-            if self._rejected:
+            if self.account.rejected:
                 raise ResourceRejectedError(
                     f"Pipeline {self.pipeline.name!r} on stack {self.stack!r} cannot be deployed: "
-                    + "; ".join(self._rejected)
+                    + "; ".join(self.account.rejected)
                 )
         except BaseException:
             self.stop()
@@ -147,7 +140,7 @@ class Harness(S3Dispatch):
             self._redshift.close()  # Firehose delivers what it still buffers, at exit
         except Exception as exc:  # finish stopping first, then report it
             closing = exc
-        for function in self._functions.values():
+        for function in self.account.functions.values():
             function.close()
         self._sandbox.stop()
         self._clients.clear()
@@ -221,18 +214,18 @@ class Harness(S3Dispatch):
     def invocations(self, function: str | None = None) -> list[Invocation]:
         """Every attempt so far, oldest first; ``function`` filters by node or physical name."""
         if function is None:
-            return list(self._invocations)
-        return [i for i in self._invocations if function in (i.function, i.function_name)]
+            return list(self.account.invocations)
+        return [i for i in self.account.invocations if function in (i.function, i.function_name)]
 
     @property
     def failures(self) -> list[Invocation]:
         """The last attempt of every event still failing after its retries."""
-        return list(self._failures)
+        return list(self.account.failures)
 
     def check(self) -> None:
         """Raise :class:`HandlerFailedError` for failures not yet reported (then delivery errors)."""
-        pending = self._failures[self._reported :]
-        self._reported = len(self._failures)
+        pending = self.account.failures[self._reported :]
+        self._reported = len(self.account.failures)
         if not pending:
             if self._redshift.emulator is not None:
                 self._redshift.emulator.check()
@@ -250,10 +243,10 @@ class Harness(S3Dispatch):
 
     def function(self, name: str) -> LocalFunction:
         """The deployed function for a node name (``copy-s3``) or physical name."""
-        for fn in self._functions.values():
+        for fn in self.account.functions.values():
             if name in (fn.node, fn.name):
                 return fn
-        known = ", ".join(sorted(fn.node for fn in self._functions.values()))
+        known = ", ".join(sorted(fn.node for fn in self.account.functions.values()))
         raise HarnessError(f"No function {name!r} in pipeline {self.pipeline.name!r}: {known}.")
 
     def invoke(self, function: str, event: Mapping[str, Any]) -> Invocation:
@@ -306,8 +299,11 @@ class Harness(S3Dispatch):
         params = context.get("jaya_firehose_params")
         if params is None:
             return None
-        active = self._active[-1] if self._active else None
-        saved, self._active = self._active, []  # Firehose's own S3 writes are not the handler's
+        active = self.account.active[-1] if self.account.active else None
+        saved, self.account.active = (
+            self.account.active,
+            [],
+        )  # Firehose's own S3 writes are not the handler's
         try:
             return self._redshift.call(
                 model.name,
@@ -316,7 +312,7 @@ class Harness(S3Dispatch):
                 policy=active.policy if active else None,
             )
         finally:
-            self._active = saved
+            self.account.active = saved
 
     # -- deployment: one creator per type token -------------------------------------------
 

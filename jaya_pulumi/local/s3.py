@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from jaya_pulumi.local._account import Account, Active
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HarnessError
 from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, s3_record
 
-__all__ = ["MAX_CASCADE_DEPTH", "Active", "S3Dispatch"]
+__all__ = ["MAX_CASCADE_DEPTH", "S3Dispatch"]
 
 MAX_CASCADE_DEPTH = 16
 """Nested invocations after which the harness stops a loop, as Lambda's recursion detection does."""
@@ -25,45 +26,22 @@ MAX_CASCADE_DEPTH = 16
 _WRITES = frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
 
 
-class Active:
-    """A function call in progress: whose role the handler's AWS calls use."""
-
-    __slots__ = ("function", "invocation", "policy", "principal", "role")
-
-    def __init__(
-        self,
-        function: LocalFunction,
-        invocation: Invocation,
-        policy: CompiledPolicy,
-        role: str,
-        principal: str,
-    ) -> None:
-        self.function = function
-        self.invocation = invocation
-        self.policy = policy
-        self.role = role
-        self.principal = principal
-
-
 class S3Dispatch:
     """The harness's S3 side: moto's seam replacements and the botocore hooks on S3 calls."""
 
     retries: int
-    _active: list[Active]
-    _role_ids: dict[str, str]
-    _targets: dict[str, tuple[LocalFunction, str]]
-    _invocations: list[Invocation]
-    _failures: list[Invocation]
-    _policies: dict[str, CompiledPolicy]
+    account: Account
 
     # -- triggers -------------------------------------------------------------------------
 
     def _s3_event(self, event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
         """Replacement for moto's event builder: the full record S3 sends (moto's lacks fields)."""
         principal = "AWS:AIDAJAYATESTUSER"
-        if self._active:
-            active = self._active[-1]
-            principal = f"AWS:{self._role_ids.get(active.role, 'AROA')}:{active.function.name}"
+        if self.account.active:
+            active = self.account.active[-1]
+            principal = (
+                f"AWS:{self.account.role_ids.get(active.role, 'AROA')}:{active.function.name}"
+            )
         version = (
             getattr(key, "version_id", None) if getattr(bucket, "is_versioned", False) else None
         )
@@ -88,37 +66,37 @@ class S3Dispatch:
         self, account_id: str, event_body: Any, fn_arn: str, region_name: str
     ) -> None:
         """Replacement for moto's Lambda invoke: run the target's archive (async semantics)."""
-        target = self._targets.get(fn_arn)
+        target = self.account.targets.get(fn_arn)
         if target is None:
             return
         fn = target[0]
-        if len(self._active) >= MAX_CASCADE_DEPTH:
+        if len(self.account.active) >= MAX_CASCADE_DEPTH:
             failed = Invocation(fn.node, fn.name, event_body, 1, str(uuid.uuid4()))
             failed.error = HarnessError(
                 f"{fn.node} was invoked {MAX_CASCADE_DEPTH} levels deep in one cascade; Lambda "
                 "stops such recursive loops. Check that no function writes where it is triggered."
             )
-            self._invocations.append(failed)
-            self._failures.append(failed)
+            self.account.invocations.append(failed)
+            self.account.failures.append(failed)
             return
         for attempt in range(1, self.retries + 2):
             invocation = self._attempt(fn, fn_arn, copy.deepcopy(event_body), attempt)
             if invocation.ok:
                 return
-        self._failures.append(invocation)
+        self.account.failures.append(invocation)
 
     def _attempt(
         self, fn: LocalFunction, invoked_arn: str, event: dict[str, Any], attempt: int
     ) -> Invocation:
         invocation = Invocation(fn.node, fn.name, event, attempt, str(uuid.uuid4()))
-        self._invocations.append(invocation)
+        self.account.invocations.append(invocation)
         role = fn.role_arn.rsplit("/", 1)[-1]
-        policy = self._policies.get(role) or CompiledPolicy()
-        self._active.append(Active(fn, invocation, policy, role, f"{role}/{fn.name}"))
+        policy = self.account.policies.get(role) or CompiledPolicy()
+        self.account.active.append(Active(fn, invocation, policy, role, f"{role}/{fn.name}"))
         try:
             fn.call(event, invoked_arn, invocation)
         finally:
-            self._active.pop()
+            self.account.active.pop()
         return invocation
 
     # -- IAM on the handler's S3 calls -----------------------------------------------------
@@ -126,7 +104,7 @@ class S3Dispatch:
     def _remember_params(
         self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
     ) -> None:
-        if self._active:
+        if self.account.active:
             context["jaya_iam_params"] = {
                 k: params[k]
                 for k in ("Bucket", "Key", "VersionId", "CopySource", "Delete")
@@ -136,16 +114,16 @@ class S3Dispatch:
     def _record_write(
         self, http_response: Any, model: Any, context: Mapping[str, Any], **_: Any
     ) -> None:
-        if self._active and model.name in _WRITES and http_response.status_code < 300:
+        if self.account.active and model.name in _WRITES and http_response.status_code < 300:
             params = context.get("jaya_iam_params", {})
-            self._active[-1].invocation.writes.append(
+            self.account.active[-1].invocation.writes.append(
                 f"s3://{params.get('Bucket', '?')}/{params.get('Key', '?')}"
             )
 
     def _authorize(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
-        if not self._active:
+        if not self.account.active:
             return None
-        active = self._active[-1]
+        active = self.account.active[-1]
         params = context.get("jaya_iam_params", {})
         for action, resource in s3_request(model.name, params):
             if not active.policy.allows(action, resource):
