@@ -15,10 +15,10 @@ from handlers_for_tests import do_nothing, json_lines_to_events
 from jaya_pulumi import S3, AWSLambda, CopyS3Lambda, Pipeline, PipelineDefinitionError
 from jaya_pulumi.dsl import MapS3ToFirehoseLambda
 from jaya_pulumi.graph import to_mermaid
+from jaya_pulumi.mocks import s3_record
 from jaya_pulumi.runtime import S3AccessDeniedError
 from jaya_pulumi.runtime import copy as copy_runtime
 from jaya_pulumi.testing import Synthesis, synth
-from jaya_pulumi.testing._events import s3_record
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"

@@ -218,8 +218,8 @@ def local(
 
     Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
     """
+    from jaya_pulumi.local import default_stack
     from jaya_pulumi.testing import test
-    from jaya_pulumi.testing._harness import default_stack
 
     files = [item for spec in puts for item in _parse_put(spec)]
     pipeline = load_pipeline(pipeline_file, pipeline_name)

@@ -1,24 +1,35 @@
 """Test helpers: Pulumi mocks, queries over a synthesis, and the local end-to-end harness.
 
-``JayaMocks`` and ``synth`` run the real Pulumi SDK under ``pulumi.runtime.set_mocks``;
-``test(pipeline)`` runs the same program on moto with the functions' real archives, Firehose
-delivery and a local PostgreSQL (``with test(piper) as h:``).
+``JayaMocks`` and ``synth`` run the real Pulumi SDK under ``pulumi.runtime.set_mocks`` (they live
+in :mod:`jaya_pulumi.mocks`, below both this package and :mod:`jaya_pulumi.local`);
+``test(pipeline)`` (re-exported from :mod:`jaya_pulumi.local`) runs the same program on moto with
+the functions' real archives, Firehose delivery and a local PostgreSQL (``with test(piper) as h:``).
 """
 
-from jaya_pulumi.testing._copy import UnsupportedCopyOptionError
-from jaya_pulumi.testing._destinations import destination_record, error_payload
-from jaya_pulumi.testing._firehose import Delivery, FirehoseDeliveryError, FirehoseEmulator
-from jaya_pulumi.testing._harness import (
+from jaya_pulumi.local import (
+    Delivery,
+    FirehoseDeliveryError,
+    FirehoseEmulator,
     HandlerFailedError,
     Harness,
     HarnessError,
+    Invocation,
+    LambdaContext,
     ResourceRejectedError,
-    s3_event,
+    UnsupportedCopyOptionError,
     test,
 )
-from jaya_pulumi.testing._lambda import Invocation, LambdaContext
-from jaya_pulumi.testing._mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, JayaMocks
-from jaya_pulumi.testing._synth import RegisteredResource, Synthesis, synth
+from jaya_pulumi.mocks import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    JayaMocks,
+    RegisteredResource,
+    Synthesis,
+    destination_record,
+    error_payload,
+    s3_event,
+    synth,
+)
 
 __all__ = [
     "DEFAULT_ACCOUNT",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jaya_pulumi.testing._policy import CompiledPolicy, s3_request
+from jaya_pulumi.local import CompiledPolicy, s3_request
 
 READ_WRITE = {
     "Version": "2012-10-17",

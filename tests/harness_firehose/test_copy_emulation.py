@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from jaya_pulumi.redshift import table_spec
-from jaya_pulumi.redshift.connection import ConnectionSettings
-from jaya_pulumi.redshift.ddl import create_schema_ddl, create_table_ddl
-from jaya_pulumi.redshift.spec import TableSpec
-from jaya_pulumi.testing._copy import (
+from jaya_pulumi.local.redshift import (
     CopyOptions,
     CopyResult,
     UnsupportedCopyOptionError,
     copy_json,
     parse_copy_options,
 )
+from jaya_pulumi.redshift import table_spec
+from jaya_pulumi.redshift.connection import ConnectionSettings
+from jaya_pulumi.redshift.ddl import create_schema_ddl, create_table_ddl
+from jaya_pulumi.redshift.spec import TableSpec
 
 # -- parsing ------------------------------------------------------------------------------
 

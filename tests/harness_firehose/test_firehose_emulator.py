@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from jaya_pulumi.local import FirehoseDeliveryError, FirehoseEmulator, StreamSettings
+from jaya_pulumi.local.redshift import UnsupportedCopyOptionError
 from jaya_pulumi.redshift import table_spec
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import create_schema_ddl, create_table_ddl
 from jaya_pulumi.redshift.spec import TableSpec
-from jaya_pulumi.testing._copy import UnsupportedCopyOptionError
-from jaya_pulumi.testing._firehose import FirehoseDeliveryError, FirehoseEmulator, StreamSettings
 
 BUCKET = "holding-bucket"
 KIB = 1024

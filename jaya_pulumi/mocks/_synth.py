@@ -25,7 +25,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 
 from jaya_pulumi.dsl import Pipeline
-from jaya_pulumi.testing._mocks import JayaMocks
+from jaya_pulumi.mocks._mocks import JayaMocks
 
 __all__ = ["RegisteredResource", "Synthesis", "synth"]
 

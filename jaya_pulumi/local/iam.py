@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["CompiledPolicy", "s3_request"]
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+__all__ = ["CompiledPolicy", "access_denied", "s3_request"]
 
 # Operations whose IAM action is not ``s3:<OperationName>``. Object operations need the key.
 _S3_ACTIONS: dict[str, str] = {
@@ -159,3 +162,53 @@ def s3_request(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str
             bucket, key, version = source
             checks.insert(0, (_on_version("s3:GetObject", version), f"arn:aws:s3:::{bucket}/{key}"))
     return checks
+
+
+def access_denied(
+    service: str, operation: str, account: str, principal: str, action: str, resource: str
+) -> tuple[AWSResponse, dict[str, Any]]:
+    """The AccessDenied answer ``service`` gives a role whose policy does not allow ``action``.
+
+    The one builder for every service: a botocore ``before-call`` handler returns it as the call's
+    response. S3 answers 403 (a HEAD request's error has no body, hence code ``403``); JSON
+    services such as Firehose answer 400 ``AccessDeniedException``.
+
+    :param principal: ``role/session`` of the caller (the role name and the function name).
+    """
+    quoted = f'"{resource}"' if service == "s3" else resource
+    message = (
+        f"User: arn:aws:sts::{account}:assumed-role/{principal} is not authorized to perform: "
+        f"{action} on resource: {quoted} because no identity-based policy allows the {action} "
+        "action"
+    )
+    if service == "s3":
+        status, header, request_id = 403, "x-amz-request-id", uuid.uuid4().hex[:16].upper()
+        if operation.startswith("Head"):
+            error = {"Code": "403", "Message": "Forbidden"}
+        else:
+            error = {"Code": "AccessDenied", "Message": message}
+    else:
+        status, header, request_id = 400, "x-amzn-requestid", str(uuid.uuid4())
+        error = {"Code": "AccessDeniedException", "Message": message}
+    return answer(service, status, {"Error": error}, header, request_id)
+
+
+def answer(
+    service: str,
+    status: int,
+    parsed: dict[str, Any],
+    header: str = "x-amzn-requestid",
+    request_id: str | None = None,
+) -> tuple[AWSResponse, dict[str, Any]]:
+    """An HTTP response and parsed body botocore accepts from a ``before-call`` handler."""
+    request_id = request_id or str(uuid.uuid4())
+    headers = HTTPHeaders()
+    headers[header] = request_id
+    http = AWSResponse(f"https://{service}.amazonaws.com/", status, headers, None)
+    parsed["ResponseMetadata"] = {
+        "HTTPStatusCode": status,
+        "RequestId": request_id,
+        "HTTPHeaders": {header: request_id},
+        "RetryAttempts": 0,
+    }
+    return http, parsed

@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 from urllib.parse import quote_plus
 
-from jaya_pulumi.testing._mocks import DEFAULT_REGION
+from jaya_pulumi.mocks._mocks import DEFAULT_REGION
 
 __all__ = ["s3_event", "s3_record"]
 

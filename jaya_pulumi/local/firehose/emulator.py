@@ -16,7 +16,7 @@ records bound for Redshift. :class:`FirehoseEmulator` does what the service does
   layout ``<prefix>YYYY/MM/DD/HH/<stream>-<version>-<YYYY-MM-DD-HH-MM-SS>-<uuid>`` (UTC, from
   the arrival time of the object's first record; the prefix is used verbatim, as Firehose does,
   so a prefix without a trailing ``/`` runs into the date).
-- **COPY**: the staged object is read back and loaded with :func:`~jaya_pulumi.testing._copy.copy_json`
+- **COPY**: the staged object is read back and loaded with :func:`~jaya_pulumi.local.redshift.copy.copy_json`
   (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table.
 - **Errors**: records COPY rejects are written, one JSON line each, to an object under the
   stream's ``errorOutputPrefix`` (same key layout, uncompressed) with Firehose's error-record
@@ -46,9 +46,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jaya_pulumi.errors import JayaError
-from jaya_pulumi.redshift.spec import TableSpec
-from jaya_pulumi.testing._copy import (
+from jaya_pulumi.local.errors import FirehoseDeliveryError
+from jaya_pulumi.local.firehose.api import (
+    MAX_BYTES_PER_CALL,
+    MAX_RECORD_BYTES,
+    MAX_RECORDS_PER_CALL,
+    MIB,
+    StreamSettings,
+    client_error,
+)
+from jaya_pulumi.local.redshift.copy import (
     CopyOptions,
     RejectedRecord,
     copy_json,
@@ -64,92 +71,6 @@ __all__ = [
     "FirehoseEmulator",
     "StreamSettings",
 ]
-
-MAX_RECORDS_PER_CALL = 500
-"""Most records one ``PutRecordBatch`` call accepts."""
-MAX_RECORD_BYTES = 1_024_000
-"""Largest record Firehose accepts: 1,000 KiB of data (before base64)."""
-MAX_BYTES_PER_CALL = 4 * 1024 * 1024
-"""Most record data one ``PutRecordBatch`` call accepts: 4 MiB."""
-MIB = 1024 * 1024
-
-
-class FirehoseDeliveryError(JayaError):
-    """A delivery could not stage or load its records (not a bad record: those go to errors)."""
-
-
-def _client_error(code: str, message: str, operation: str = "PutRecordBatch") -> ClientError:
-    """An error exactly as botocore raises it for a 400 answer from Firehose."""
-    response: Any = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {
-            "HTTPStatusCode": 400,
-            "RequestId": str(uuid.uuid4()),
-            "HTTPHeaders": {},
-            "RetryAttempts": 0,
-        },
-    }
-    return ClientError(response, operation)
-
-
-@dataclass(frozen=True)
-class StreamSettings:
-    """One delivery stream as registered: where it stages records and which table it loads."""
-
-    name: str
-    """The stream's physical name."""
-    arn: str
-    """The stream's ARN."""
-    bucket: str
-    """The holding bucket's name."""
-    prefix: str = ""
-    """Key prefix of staged objects (verbatim)."""
-    error_prefix: str = "errors/"
-    """Key prefix of error objects (``errorOutputPrefix``)."""
-    buffering_interval: int = 300
-    """Seconds after which buffered records are delivered."""
-    buffering_size_mb: int = 5
-    """MiB of buffered records that trigger a delivery."""
-    compression: str = "UNCOMPRESSED"
-    """``GZIP`` or ``UNCOMPRESSED``."""
-    copy_options: str = "JSON 'auto'"
-    """The COPY options (``copyOptions``)."""
-    columns: tuple[str, ...] | None = None
-    """The COPY column list (``dataTableColumns``); ``None`` for all of the table's."""
-    table: TableSpec | None = None
-    """The table COPY loads; ``None`` stages only."""
-    version: int = 1
-    """The stream's version id, part of every object name."""
-
-    @classmethod
-    def from_inputs(
-        cls, inputs: Mapping[str, Any], *, arn: str, table: TableSpec | None
-    ) -> StreamSettings:
-        """Read a ``FirehoseDeliveryStream``'s registered Pulumi inputs (Redshift destination).
-
-        :raises ValueError: when the stream has no Redshift configuration or no holding bucket.
-        """
-        redshift = inputs.get("redshiftConfiguration") or {}
-        s3 = redshift.get("s3Configuration") or {}
-        if not redshift or not s3.get("bucketArn"):
-            raise ValueError(
-                f"only Redshift destinations with an s3Configuration are emulated; "
-                f"{inputs.get('name')!r} has destination {inputs.get('destination')!r}"
-            )
-        columns = str(redshift.get("dataTableColumns") or "")
-        return cls(
-            name=str(inputs["name"]),
-            arn=arn,
-            bucket=str(s3["bucketArn"]).split(":::", 1)[-1],
-            prefix=str(s3.get("prefix") or ""),
-            error_prefix=str(s3.get("errorOutputPrefix") or "errors/"),
-            buffering_interval=int(s3.get("bufferingInterval", 300)),
-            buffering_size_mb=int(s3.get("bufferingSize", 5)),
-            compression=str(s3.get("compressionFormat") or "UNCOMPRESSED").upper(),
-            copy_options=str(redshift.get("copyOptions") or ""),
-            columns=tuple(c.strip() for c in columns.split(",") if c.strip()) or None,
-            table=table,
-        )
 
 
 @dataclass
@@ -246,7 +167,7 @@ class FirehoseEmulator:
         key = name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
         stream = self._streams.get(key)
         if stream is None:
-            raise _client_error(
+            raise client_error(
                 "ResourceNotFoundException",
                 f"Firehose {key} under account {self.account_id} not found.",
                 operation,
@@ -272,7 +193,7 @@ class FirehoseEmulator:
                 if count > MAX_RECORDS_PER_CALL
                 else "greater than or equal to 1"
             )
-            raise _client_error(
+            raise client_error(
                 "ValidationException",
                 f"1 validation error detected: Value at 'records' failed to satisfy constraint: "
                 f"Member must have length {bound}",
@@ -286,13 +207,13 @@ class FirehoseEmulator:
                 for i in too_big
             )
             plural = "s" if len(too_big) > 1 else ""
-            raise _client_error(
+            raise client_error(
                 "ValidationException",
                 f"{len(too_big)} validation error{plural} detected: {problems}",
             )
         total = sum(len(d) for d in datas)
         if total > MAX_BYTES_PER_CALL:
-            raise _client_error(
+            raise client_error(
                 "InvalidArgumentException",
                 f"Records size exceeds 4 MB limit: the {count} records of this call total "
                 f"{total:,} bytes; PutRecordBatch accepts at most {MAX_BYTES_PER_CALL:,} bytes",
@@ -321,7 +242,7 @@ class FirehoseEmulator:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             message = str(error.get("Message", "")).replace("records.1.member.data", "record.data")
-            raise _client_error(str(error.get("Code")), message, "PutRecord") from None
+            raise client_error(str(error.get("Code")), message, "PutRecord") from None
         return {"RecordId": response["RequestResponses"][0]["RecordId"], "Encrypted": False}
 
     # -- delivery -----------------------------------------------------------------------
@@ -447,7 +368,7 @@ def _data(record: Mapping[str, Any]) -> bytes:
         return data.encode()
     if isinstance(data, bytes | bytearray | memoryview):
         return bytes(data)
-    raise _client_error(
+    raise client_error(
         "ValidationException",
         "1 validation error detected: Value null at 'records.member.data' failed to satisfy "
         "constraint: Member must not be null",

@@ -9,7 +9,7 @@ table, or an existing one is used (``test(..., database_url=...)``); either way 
 its own database, dropped when it stops.
 
 Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto and in a
-:class:`~jaya_pulumi.testing._firehose.FirehoseEmulator`, which receives every ``PutRecordBatch``
+:class:`~jaya_pulumi.local.firehose.emulator.FirehoseEmulator`, which receives every ``PutRecordBatch``
 and ``PutRecord`` made through boto3 while the harness runs (see that module for what is
 emulated). Calls a handler makes are checked against its role's policy
 (``firehose:PutRecordBatch`` on the stream's ARN), so a missing Lambda -> Firehose edge is an
@@ -27,20 +27,21 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from jaya_pulumi.errors import JayaError
+from jaya_pulumi.local.firehose.emulator import FirehoseEmulator, StreamSettings
+from jaya_pulumi.local.iam import access_denied, answer
+from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import qualified_table_name
 from jaya_pulumi.redshift.spec import TableSpec
-from jaya_pulumi.testing._firehose import FirehoseEmulator, StreamSettings
-from jaya_pulumi.testing._synth import _unwrap_secrets
 
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
-    from jaya_pulumi.testing._policy import CompiledPolicy
+    from jaya_pulumi.local.iam import CompiledPolicy
 
 __all__ = ["LocalRedshift"]
 
@@ -247,18 +248,8 @@ class LocalRedshift:
         if policy is not None:
             arn = emulator.stream(name).arn
             if not policy.allows(action, arn):
-                return _answer(
-                    400,
-                    {
-                        "Error": {
-                            "Code": "AccessDeniedException",
-                            "Message": (
-                                f"User: arn:aws:sts::{self.account_id}:assumed-role/{principal} is "
-                                f"not authorized to perform: {action} on resource: {arn} because "
-                                f"no identity-based policy allows the {action} action"
-                            ),
-                        }
-                    },
+                return access_denied(
+                    "firehose", operation, self.account_id, str(principal), action, arn
                 )
         try:
             if operation == "PutRecordBatch":
@@ -266,20 +257,5 @@ class LocalRedshift:
             else:
                 parsed = emulator.put_record(name, params.get("Record") or {})
         except ClientError as exc:
-            return _answer(400, {"Error": dict(exc.response.get("Error", {}))})
-        return _answer(200, parsed)
-
-
-def _answer(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
-    """An HTTP response and parsed body botocore accepts from a ``before-call`` handler."""
-    request_id = str(uuid.uuid4())
-    headers = HTTPHeaders()
-    headers["x-amzn-requestid"] = request_id
-    http = AWSResponse("https://firehose.amazonaws.com/", status, headers, None)
-    parsed["ResponseMetadata"] = {
-        "HTTPStatusCode": status,
-        "RequestId": request_id,
-        "HTTPHeaders": {"x-amzn-requestid": request_id},
-        "RetryAttempts": 0,
-    }
-    return http, parsed
+            return answer("firehose", 400, {"Error": dict(exc.response.get("Error", {}))})
+        return answer("firehose", 200, parsed)

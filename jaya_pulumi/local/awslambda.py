@@ -19,7 +19,6 @@ import decimal
 import io
 import json
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -32,6 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
+
+from jaya_pulumi.local._sandbox import restore_environ, set_environ
+from jaya_pulumi.local.errors import MarshalError
 
 __all__ = ["Invocation", "LambdaContext", "LocalFunction", "MarshalError"]
 
@@ -116,10 +118,6 @@ class Invocation:
             key = unquote_plus(str(s3.get("object", {}).get("key", "?")))
             out.append(f"s3://{bucket}/{key}")
         return out
-
-
-class MarshalError(Exception):
-    """What Lambda's runtime reports (``Runtime.MarshalError``) for a result JSON cannot hold."""
 
 
 def _decimal(value: Any) -> float:
@@ -270,8 +268,7 @@ class LocalFunction:
             log_stream_name=self._stream,
             deadline=time.monotonic() + self.timeout,
         )
-        saved_env = {k: os.environ.get(k) for k in self.environment}
-        os.environ.update(self.environment)
+        saved_env = set_environ(self.environment)
         saved_modules = self._swap_in()
         # Lambda sends both streams to the function's log (a traceback.print_exc() included)
         out, err = _LogCapture(invocation), _LogCapture(invocation)
@@ -300,11 +297,7 @@ class LocalFunction:
             out.flush()
             err.flush()
             self._swap_out(saved_modules)
-            for key, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            restore_environ(saved_env)
         if invocation.error is None and invocation.duration > self.timeout:
             invocation.error = TimeoutError(
                 f"Task timed out after {self.timeout:.2f} seconds (ran {invocation.duration:.2f})"

@@ -1,0 +1,59 @@
+"""The local cloud: a pipeline deployed on in-process moto, laid out per service.
+
+``with test(piper) as h:`` runs the pipeline's Pulumi program on emulated AWS with its functions'
+real archives, Firehose delivery and a local PostgreSQL. One line per room:
+
+- ``harness.py``: the facade, ``test()`` and :class:`Harness` (start/stop/``with``, ``s3()``,
+  ``client()``, ``invoke()``, ``invocations()``, ``failures``, ``check()``, ``flush()``, ``rows()``,
+  ``query()``).
+- ``_account.py``: the state one local account holds; the only thing the creators write.
+- ``_sandbox.py``: environment variables, moto, botocore hooks; the one seam into moto's internals.
+- ``_deploy.py``: the mocks whose ``new_resource`` creates each resource: one creator per type.
+- ``iam.py``: policy evaluation and the one AccessDenied builder for every service.
+- ``awslambda.py``: a function loaded from its archive, and invocation.
+- ``s3.py``: notifications and dispatch (cascades run synchronously, with retries).
+- ``firehose/``: the API (limits, errors) and the emulator (buffering, staging).
+- ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation.
+- ``errors.py``: the harness's errors, all ``JayaError``\\ s.
+
+Import direction: ``local`` builds on ``jaya_pulumi.mocks`` (``JayaMocks``, ``synth``, event
+builders), a package below both ``local`` and ``testing``; ``testing`` re-exports ``local.test``;
+``local`` never imports ``testing``.
+"""
+
+from jaya_pulumi.local._sandbox import MOTO_SEAM
+from jaya_pulumi.local.awslambda import Invocation, LambdaContext, LocalFunction
+from jaya_pulumi.local.errors import (
+    FirehoseDeliveryError,
+    HandlerFailedError,
+    HarnessError,
+    MarshalError,
+    ResourceRejectedError,
+    UnsupportedCopyOptionError,
+)
+from jaya_pulumi.local.firehose import Delivery, FirehoseEmulator, StreamSettings
+from jaya_pulumi.local.harness import CREATORS, Harness, default_stack, test
+from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
+
+__all__ = [
+    "CREATORS",
+    "MOTO_SEAM",
+    "CompiledPolicy",
+    "Delivery",
+    "FirehoseDeliveryError",
+    "FirehoseEmulator",
+    "HandlerFailedError",
+    "Harness",
+    "HarnessError",
+    "Invocation",
+    "LambdaContext",
+    "LocalFunction",
+    "MarshalError",
+    "ResourceRejectedError",
+    "StreamSettings",
+    "UnsupportedCopyOptionError",
+    "access_denied",
+    "default_stack",
+    "s3_request",
+    "test",
+]

@@ -1,0 +1,16 @@
+"""Redshift, locally: the database (``database.py``, embedded PostgreSQL) and COPY (``copy.py``).
+
+Only the COPY emulation is re-exported here, so ``firehose`` can load through it without importing
+the database (which routes Firehose calls to the emulator).
+"""
+
+from jaya_pulumi.local.errors import UnsupportedCopyOptionError
+from jaya_pulumi.local.redshift.copy import CopyOptions, CopyResult, copy_json, parse_copy_options
+
+__all__ = [
+    "CopyOptions",
+    "CopyResult",
+    "UnsupportedCopyOptionError",
+    "copy_json",
+    "parse_copy_options",
+]

@@ -1,0 +1,133 @@
+"""S3, locally: the event S3 sends, notification dispatch to functions, and IAM on S3 calls.
+
+A notification runs the target function at once, with asynchronous semantics (``retries``
+further attempts on failure); a function's own writes cascade synchronously, up to
+:data:`MAX_CASCADE_DEPTH` levels. A handler's S3 calls are checked against its role's policy.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from jaya_pulumi.local._account import Account, Active
+from jaya_pulumi.local.awslambda import Invocation, LocalFunction
+from jaya_pulumi.local.errors import HarnessError
+from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
+from jaya_pulumi.mocks import DEFAULT_ACCOUNT, s3_record
+
+__all__ = ["MAX_CASCADE_DEPTH", "S3Dispatch"]
+
+MAX_CASCADE_DEPTH = 16
+"""Nested invocations after which the harness stops a loop, as Lambda's recursion detection does."""
+
+_WRITES = frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
+
+
+class S3Dispatch:
+    """The harness's S3 side: moto's seam replacements and the botocore hooks on S3 calls."""
+
+    retries: int
+    account: Account
+
+    # -- triggers -------------------------------------------------------------------------
+
+    def _s3_event(self, event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+        """Replacement for moto's event builder: the full record S3 sends (moto's lacks fields)."""
+        principal = "AWS:AIDAJAYATESTUSER"
+        if self.account.active:
+            active = self.account.active[-1]
+            principal = (
+                f"AWS:{self.account.role_ids.get(active.role, 'AROA')}:{active.function.name}"
+            )
+        version = (
+            getattr(key, "version_id", None) if getattr(bucket, "is_versioned", False) else None
+        )
+        etag = getattr(key, "etag", None)
+        return {
+            "Records": [
+                s3_record(
+                    bucket.name,
+                    key.name,
+                    event_name=str(getattr(event_name, "value", event_name)),
+                    size=getattr(key, "size", 0),
+                    etag=etag.strip('"') if isinstance(etag, str) else None,
+                    version_id=version,
+                    region=bucket.region_name,
+                    configuration_id=notification_id,
+                    principal_id=principal,
+                )
+            ]
+        }
+
+    def _on_notification(
+        self, account_id: str, event_body: Any, fn_arn: str, region_name: str
+    ) -> None:
+        """Replacement for moto's Lambda invoke: run the target's archive (async semantics)."""
+        target = self.account.targets.get(fn_arn)
+        if target is None:
+            return
+        fn = target[0]
+        if len(self.account.active) >= MAX_CASCADE_DEPTH:
+            failed = Invocation(fn.node, fn.name, event_body, 1, str(uuid.uuid4()))
+            failed.error = HarnessError(
+                f"{fn.node} was invoked {MAX_CASCADE_DEPTH} levels deep in one cascade; Lambda "
+                "stops such recursive loops. Check that no function writes where it is triggered."
+            )
+            self.account.invocations.append(failed)
+            self.account.failures.append(failed)
+            return
+        for attempt in range(1, self.retries + 2):
+            invocation = self._attempt(fn, fn_arn, copy.deepcopy(event_body), attempt)
+            if invocation.ok:
+                return
+        self.account.failures.append(invocation)
+
+    def _attempt(
+        self, fn: LocalFunction, invoked_arn: str, event: dict[str, Any], attempt: int
+    ) -> Invocation:
+        invocation = Invocation(fn.node, fn.name, event, attempt, str(uuid.uuid4()))
+        self.account.invocations.append(invocation)
+        role = fn.role_arn.rsplit("/", 1)[-1]
+        policy = self.account.policies.get(role) or CompiledPolicy()
+        self.account.active.append(Active(fn, invocation, policy, role, f"{role}/{fn.name}"))
+        try:
+            fn.call(event, invoked_arn, invocation)
+        finally:
+            self.account.active.pop()
+        return invocation
+
+    # -- IAM on the handler's S3 calls -----------------------------------------------------
+
+    def _remember_params(
+        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        if self.account.active:
+            context["jaya_iam_params"] = {
+                k: params[k]
+                for k in ("Bucket", "Key", "VersionId", "CopySource", "Delete")
+                if k in params
+            }
+
+    def _record_write(
+        self, http_response: Any, model: Any, context: Mapping[str, Any], **_: Any
+    ) -> None:
+        if self.account.active and model.name in _WRITES and http_response.status_code < 300:
+            params = context.get("jaya_iam_params", {})
+            self.account.active[-1].invocation.writes.append(
+                f"s3://{params.get('Bucket', '?')}/{params.get('Key', '?')}"
+            )
+
+    def _authorize(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
+        if not self.account.active:
+            return None
+        active = self.account.active[-1]
+        params = context.get("jaya_iam_params", {})
+        for action, resource in s3_request(model.name, params):
+            if not active.policy.allows(action, resource):
+                return access_denied(
+                    "s3", model.name, DEFAULT_ACCOUNT, active.principal, action, resource
+                )
+        return None
