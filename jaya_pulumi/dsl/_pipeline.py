@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jaya_pulumi.dsl._firehose import Firehose, MapS3ToFirehoseLambda, Table
 from jaya_pulumi.dsl._function import AWSLambda, CopyS3Lambda
@@ -152,12 +152,6 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
-
-    def deploy(self, **kwargs: Any) -> Any:
-        """Create the pipeline's resources from a Pulumi program (``jaya_pulumi.build(self)``)."""
-        from jaya_pulumi.components import build
-
-        return build(self, **kwargs)
 
     # -- checks ----------------------------------------------------------------------------
 
