@@ -137,14 +137,14 @@ def local(
 
     Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
     """
-    from jaya_pulumi.testing import test
-    from jaya_pulumi.testing._harness import default_stack
+    from jaya_pulumi.dsl import expand
+    from jaya_pulumi.testing import default_stack, test
 
     files = [item for spec in puts for item in _parse_put(spec)]
     pipeline = load_pipeline(pipeline_file, pipeline_name)
     effective = stack or default_stack(pipeline)
     names = {g.bucket_name for g in pipeline.buckets}
-    names |= {n.replace("{stack}", effective) for n in names}
+    names |= {expand(n, effective) for n in names}
     unknown = sorted({f.bucket for f in files} - names)
     if unknown:
         known = ", ".join(g.bucket_name for g in pipeline.buckets)

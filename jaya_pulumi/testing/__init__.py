@@ -12,6 +12,7 @@ from jaya_pulumi.testing._harness import (
     Harness,
     HarnessError,
     ResourceRejectedError,
+    default_stack,
     s3_event,
     test,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "ResourceRejectedError",
     "Synthesis",
     "UnsupportedCopyOptionError",
+    "default_stack",
     "s3_event",
     "synth",
     "test",
