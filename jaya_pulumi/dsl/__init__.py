@@ -2,7 +2,14 @@
 
 from jaya_pulumi.dsl._chain import ALLOWED_EDGES, Chain, Edge, Node
 from jaya_pulumi.dsl._firehose import DEFAULT_COPY_OPTIONS, Firehose, MapS3ToFirehoseLambda
-from jaya_pulumi.dsl._function import LOG_RETENTION_DAYS, AWSLambda, CopyS3Lambda, HandlerRef
+from jaya_pulumi.dsl._function import (
+    BY_REFERENCE_RUNTIME,
+    LAMBDA_PYTHON_RUNTIMES,
+    LOG_RETENTION_DAYS,
+    AWSLambda,
+    CopyS3Lambda,
+    HandlerRef,
+)
 from jaya_pulumi.dsl._naming import (
     bucket_component_name,
     expand,
@@ -16,10 +23,13 @@ from jaya_pulumi.dsl._naming import (
 from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline, Trigger
 from jaya_pulumi.dsl._s3 import S3, STACK_PLACEHOLDER, S3Event
 from jaya_pulumi.dsl._table import ConfigSecret, Table
+from jaya_pulumi.dsl._warnings import warn_once
 
 __all__ = [
     "ALLOWED_EDGES",
+    "BY_REFERENCE_RUNTIME",
     "DEFAULT_COPY_OPTIONS",
+    "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
     "S3",
     "STACK_PLACEHOLDER",
@@ -45,4 +55,5 @@ __all__ = [
     "physical_bucket_name",
     "physical_function_name",
     "table_component_name",
+    "warn_once",
 ]

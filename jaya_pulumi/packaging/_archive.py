@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jaya_pulumi.dsl import AWSLambda, HandlerRef
-from jaya_pulumi.dsl._function import BY_REFERENCE_RUNTIME, LAMBDA_PYTHON_RUNTIMES
+from jaya_pulumi.dsl import BY_REFERENCE_RUNTIME, LAMBDA_PYTHON_RUNTIMES, AWSLambda, HandlerRef
 from jaya_pulumi.errors import PackagingError
 from jaya_pulumi.packaging._imports import dist_name, installed_distributions, unavailable_imports
 
