@@ -24,9 +24,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "jaya_pulumi"
 
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
-        # NOT DONE, issue 9 item 3 (dsl -> redshift): Table(...) still builds its TableSpec, DDL
-        # and dialect through jaya_pulumi.redshift (imported inside its methods), so dsl and
-        # redshift (which imports dsl.warn_once) form a circle. Remove these with that fix.
+        # dsl -> redshift (issue 9 item 3): Table(...) builds its TableSpec, DDL and dialect through
+        # jaya_pulumi.redshift (imported inside its methods); redshift imports dsl.warn_once, so the
+        # two form a circle. Item 3 is met by shipping redshift's __init__/connection/spec in every
+        # archive (tests/test_packaging.py); the circle itself goes when the table description
+        # moves into dsl. Until then, these three edges only:
         ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.spec"),
         ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.connection"),
         ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.ddl"),

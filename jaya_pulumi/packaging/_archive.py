@@ -337,15 +337,25 @@ def __getattr__(name):
 '''
 
 
+_TABLE_DESCRIPTION = ("__init__.py", "connection.py", "spec.py")
+"""What of ``jaya_pulumi.redshift`` every archive ships: what ``Table(...)`` imports."""
+
+
 @functools.cache
 def _runtime_files() -> tuple[tuple[str, str], ...]:
-    """``jaya_pulumi``'s runtime and pipeline language, as every archive carries them."""
+    """``jaya_pulumi``'s runtime, pipeline language and table description, as every archive has."""
     files = [
         ("jaya_pulumi/__init__.py", _PACKAGE_STUB),
         ("jaya_pulumi/errors.py", (_PACKAGE / "errors.py").read_text(encoding="utf-8")),
     ]
     files += _read_tree(_PACKAGE / "runtime", "jaya_pulumi/runtime")
     files += _read_tree(_PACKAGE / "dsl", "jaya_pulumi/dsl")
+    # ``Table(...)`` describes its table with ``jaya_pulumi.redshift.spec`` (plain data; the
+    # package's __init__ loads ``connection`` too), so a handler beside a Table pipeline imports.
+    files += [
+        (f"jaya_pulumi/redshift/{name}", (_PACKAGE / "redshift" / name).read_text(encoding="utf-8"))
+        for name in _TABLE_DESCRIPTION
+    ]
     return tuple(files)
 
 
