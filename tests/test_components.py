@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from handlers_for_tests import do_nothing
 
-from jaya_pulumi import S3, AWSLambda, ConfigurationError, CopyS3Lambda, Pipeline
+from jaya_pulumi import S3, AWSLambda, ConfigurationError, CopyS3Lambda, Pipeline, build
 from jaya_pulumi.testing import DEFAULT_ACCOUNT, Synthesis, synth
 
 # Handlers ship to Lambda: they come from a module Lambda can import (no pytest in it).
@@ -361,11 +361,12 @@ def test_function_settings_reach_the_function() -> None:
     assert s.get("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
 
 
-def test_pipeline_deploy_is_build() -> None:
+def test_build_without_export_adds_no_stack_output() -> None:
     pipeline = Pipeline(
-        "via-deploy",
+        "no-export",
         [S3("in-bucket", on=[S3.ALL_CREATED_OBJECTS]) >> CopyS3Lambda({}) >> S3("out-bucket")],
     )
-    s = synth(lambda: pipeline.deploy(export=False))
+    assert not hasattr(pipeline, "deploy"), "build(pipeline) is the one way in"
+    s = synth(lambda: build(pipeline, export=False))
     s.resource_count_is(FUNCTION, 1)
     assert s.outputs == {}

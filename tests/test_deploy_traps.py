@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 from handlers_for_tests import do_nothing, json_lines_to_events
 
 from jaya_pulumi import S3, AWSLambda, CopyS3Lambda, Pipeline, PipelineDefinitionError
+from jaya_pulumi.diagram import to_mermaid
 from jaya_pulumi.dsl import MapS3ToFirehoseLambda
-from jaya_pulumi.graph import to_mermaid
 from jaya_pulumi.mocks import s3_record
 from jaya_pulumi.runtime import S3AccessDeniedError
 from jaya_pulumi.runtime import copy as copy_runtime

@@ -320,3 +320,67 @@ def test_requirements_satisfy_third_party_imports(
     with pytest.raises(PackagingError, match=r"acme_yaml\.handlers imports yaml"):
         package_function(AWSLambda("f", "acme_yaml.handlers:h"))
     package_function(AWSLambda("f", "acme_yaml.handlers:h", requirements=["not-installed-here==1"]))
+
+
+TABLE_PIPELINE_BESIDE_HANDLER = """
+import gzip
+
+import sqlalchemy as sa
+
+from jaya_pulumi import S3, ConfigSecret, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
+
+PASSWORD = ConfigSecret("dbPassword")
+DB = {"db-name": "dev", "db-user": "loader", "db-passwd": PASSWORD, "db-server": "db.example.com"}
+
+
+def mapper(line, bucket, key):
+    return [{"firehose_name": "events", "result": [{"name": line}]}]
+
+
+def upper(event, context):
+    return event["who"].upper()
+
+
+a_table = Table(DB, "events", sa.Column("name", sa.String), schema="raw")
+piper = Pipeline(
+    "beside-table",
+    [
+        S3("in-bucket", on=[S3.ALL_CREATED_OBJECTS])
+        >> MapS3ToFirehoseLambda(gzip.open, mapper)
+        >> Firehose("events", "dev", "loader", PASSWORD, "db.example.com", "events",
+                    "events-holding", "events-delivery")
+        >> a_table
+    ],
+)
+"""
+
+
+def test_handler_beside_a_table_pipeline_imports_inside_lambda(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_package(tmp_path / "src", "beside_table_pkg", TABLE_PIPELINE_BESIDE_HANDLER)
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    from beside_table_pkg.handlers import upper  # type: ignore[import-not-found]
+
+    archive = package_function(
+        AWSLambda("f", upper, requirements=["SQLAlchemy", "sqlalchemy-redshift"])
+    )
+    # boto3 as Lambda has it, plus the function's requirements as its layer would hold them;
+    # never jaya_pulumi itself (nor pulumi): that comes from the archive alone.
+    layer = tmp_path / "deps"
+    layer.mkdir()
+    for entry in SITE.iterdir():
+        if entry.suffix == ".pth" or entry.name.lower().startswith(
+            tuple(b for b in BLOCKED if b != "sqlalchemy")
+        ):
+            continue
+        (layer / entry.name).symlink_to(entry)
+    script = (
+        "import json, jaya_entry, beside_table_pkg.handlers as h; "
+        "print(json.dumps({'out': jaya_entry.handler({'who': 'Rajiv'}, None), "
+        "'table': h.a_table.key}))"
+    )
+    assert run_isolated(unpack(archive, tmp_path / "archive"), layer, script) == {
+        "out": "RAJIV",
+        "table": "raw.events",
+    }

@@ -24,13 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from jaya_pulumi.components._naming import (
+from jaya_pulumi.dsl import (
+    Node,
+    Pipeline,
     bucket_component_name,
     firehose_component_name,
     function_component_name,
     table_component_name,
 )
-from jaya_pulumi.dsl import Node, Pipeline
 
 if TYPE_CHECKING:
     from pulumi.automation.events import EngineEvent, StepEventMetadata

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 from jaya_pulumi.automation._errors import not_installed, translate
 from jaya_pulumi.automation._events import NodeChanges, NodeEvents
 from jaya_pulumi.automation._render import format_changes, format_outputs
-from jaya_pulumi.dsl import Pipeline
-from jaya_pulumi.dsl._warnings import warn_once
+from jaya_pulumi.dsl import Pipeline, warn_once
 from jaya_pulumi.errors import ConfigurationError, JayaError
 
 if TYPE_CHECKING:

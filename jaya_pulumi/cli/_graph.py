@@ -39,7 +39,7 @@ def graph(
     stack: str | None,
 ) -> None:
     """Draw PIPELINE_FILE's pipeline: nodes with kind and name, edges with events and prefixes."""
-    from jaya_pulumi.graph import render_png, to_dot, to_mermaid
+    from jaya_pulumi.diagram import render_png, to_dot, to_mermaid
 
     if fmt == "png" and output is None:
         raise click.UsageError("--format png needs -o FILE.png.")

@@ -218,6 +218,7 @@ def local(
 
     Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
     """
+    from jaya_pulumi.dsl import expand
     from jaya_pulumi.local import default_stack
     from jaya_pulumi.testing import test
 
@@ -225,7 +226,7 @@ def local(
     pipeline = load_pipeline(pipeline_file, pipeline_name)
     effective = stack or default_stack(pipeline)
     names = {g.bucket_name for g in pipeline.buckets}
-    names |= {n.replace("{stack}", effective) for n in names}
+    names |= {expand(n, effective) for n in names}
     unknown = sorted({f.bucket for f in files} - names)
     if unknown:
         known = ", ".join(g.bucket_name for g in pipeline.buckets)

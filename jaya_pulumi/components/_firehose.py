@@ -1,9 +1,9 @@
-"""``jaya:aws:Firehose`` and ``jaya:redshift:Table``: a delivery stream that loads a Redshift table.
+"""``jaya:aws:Firehose``: a delivery stream that loads a Redshift table (``jaya:redshift:Table``: ``_table.py``).
 
 The stream stages records in its own holding bucket (the same secure defaults as every bucket),
 logs delivery errors to its own log group, and runs ``COPY`` with a role that may touch only that
 bucket (and prefix) and that log group. The stream encrypts what it buffers with an AWS-owned key.
-The table is a dynamic resource that creates, migrates and drops it; the stream is created after it.
+The stream is created after its table.
 
 Firehose reaches a provisioned cluster over the internet from a fixed address block per region, so
 the cluster must be publicly accessible and allow that block on its port. jaya_pulumi does not own
@@ -13,24 +13,21 @@ the cluster; each stream exports what the cluster needs (:func:`cluster_access`)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import pulumi
 
 from jaya_pulumi.components._aws import aws
 from jaya_pulumi.components._bucket import Bucket
-from jaya_pulumi.dsl import ConfigSecret, Firehose, Table
-from jaya_pulumi.redshift.connection import ConnectionSettings
-from jaya_pulumi.redshift.provider import TableResource
+from jaya_pulumi.components._table import RedshiftTable, secret_input
+from jaya_pulumi.dsl import Firehose
 
 __all__ = [
     "FIREHOSE_CIDRS",
     "FIREHOSE_CIDRS_SOURCE",
     "FirehoseStream",
-    "RedshiftTable",
     "cluster_access",
     "error_prefix",
-    "secret_input",
 ]
 
 FIREHOSE_CIDRS_SOURCE = (
@@ -100,57 +97,6 @@ def cluster_access(node: Firehose, region: str | None) -> dict[str, Any]:
 def error_prefix(prefix: str) -> str:
     """Where Firehose puts records COPY rejected: ``<prefix>/errors/`` in the holding bucket."""
     return f"{prefix.rstrip('/')}/errors/" if prefix else "errors/"
-
-
-def secret_input(value: object) -> pulumi.Output[str]:
-    """A password given as a string, a ``pulumi.Output`` or a :class:`ConfigSecret`, as a secret."""
-    if isinstance(value, ConfigSecret):
-        namespace, _, key = value.key.rpartition(":")
-        return pulumi.Config(namespace or None).require_secret(key)
-    return pulumi.Output.secret(cast("pulumi.Input[str]", value))
-
-
-class RedshiftTable(pulumi.ComponentResource):
-    """A table created, migrated and (when empty or allowed) dropped by jaya's table provider."""
-
-    resource: TableResource
-    """The dynamic resource that owns the table."""
-    qualified_name: pulumi.Output[str]
-    """``schema.table`` as created."""
-
-    def __init__(self, name: str, node: Table, opts: pulumi.ResourceOptions | None = None) -> None:
-        """Declare ``node``'s table in the database its ``db_conf`` names.
-
-        :param name: the component's logical name.
-        :param node: the table node.
-        :param opts: resource options.
-        """
-        from jaya_pulumi.redshift.provider import TableResource
-
-        super().__init__("jaya:redshift:Table", name, None, opts)
-        self.node: Table = node
-        """The table node (its spec decides the default COPY options of streams loading it)."""
-        conf = node.db_conf
-        if "url" in conf:
-            settings = ConnectionSettings.from_url(str(conf["url"]))
-            password: object = conf.get("db-passwd", settings.password)
-        else:
-            settings = ConnectionSettings.from_db_conf({**conf, "db-passwd": ""})
-            password = conf["db-passwd"]
-        self.resource = TableResource(
-            name,
-            node.spec,
-            host=settings.host,
-            port=settings.port,
-            database=settings.database,
-            user=settings.user,
-            password=secret_input(password),
-            dialect=settings.dialect,
-            sslmode=settings.sslmode,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.qualified_name = self.resource.qualified_name
-        self.register_outputs({"qualified_name": self.qualified_name})
 
 
 class FirehoseStream(pulumi.ComponentResource):

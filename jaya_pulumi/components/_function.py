@@ -9,8 +9,7 @@ from typing import Any
 import pulumi
 
 from jaya_pulumi.components._aws import aws
-from jaya_pulumi.dsl import AWSLambda
-from jaya_pulumi.dsl._function import FAILURE_QUEUE_SUFFIX
+from jaya_pulumi.dsl import FAILURE_QUEUE_SUFFIX, AWSLambda
 from jaya_pulumi.packaging import LambdaArchive
 
 __all__ = ["FAILURE_QUEUE_RETENTION_SECONDS", "Function", "queue_url_of"]

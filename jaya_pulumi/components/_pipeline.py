@@ -19,10 +19,14 @@ import pulumi
 
 from jaya_pulumi.components._aws import aws
 from jaya_pulumi.components._bucket import Bucket, LambdaNotification
-from jaya_pulumi.components._firehose import FirehoseStream, RedshiftTable
+from jaya_pulumi.components._firehose import FirehoseStream
 from jaya_pulumi.components._function import Function
 from jaya_pulumi.components._layer import requirements_layer
-from jaya_pulumi.components._naming import (
+from jaya_pulumi.components._table import RedshiftTable
+from jaya_pulumi.dsl import (
+    AWSLambda,
+    BucketGroup,
+    Pipeline,
     bucket_component_name,
     expand,
     firehose_component_name,
@@ -31,7 +35,6 @@ from jaya_pulumi.components._naming import (
     physical_function_name,
     table_component_name,
 )
-from jaya_pulumi.dsl import AWSLambda, BucketGroup, Pipeline
 from jaya_pulumi.errors import ConfigurationError
 from jaya_pulumi.packaging import LambdaArchive, package_function
 

@@ -1,22 +1,40 @@
-"""The pipeline language: nodes, ``>>`` and ``Pipeline``. Plain Python: no pulumi, no boto3."""
+"""The pipeline language: nodes, ``>>``, ``Pipeline`` and naming. Plain Python: no pulumi, no boto3."""
 
-from jaya_pulumi.dsl._firehose import (
-    DEFAULT_COPY_OPTIONS,
-    ConfigSecret,
-    Firehose,
-    MapS3ToFirehoseLambda,
-    Table,
+from jaya_pulumi.dsl._chain import ALLOWED_EDGES, Chain, Edge, Node
+from jaya_pulumi.dsl._firehose import DEFAULT_COPY_OPTIONS, Firehose, MapS3ToFirehoseLambda
+from jaya_pulumi.dsl._function import (
+    BY_REFERENCE_RUNTIME,
+    FAILURE_QUEUE_SUFFIX,
+    LAMBDA_PYTHON_RUNTIMES,
+    LOG_RETENTION_DAYS,
+    AWSLambda,
+    CopyS3Lambda,
+    HandlerRef,
 )
-from jaya_pulumi.dsl._function import LOG_RETENTION_DAYS, AWSLambda, CopyS3Lambda, HandlerRef
-from jaya_pulumi.dsl._graph import ALLOWED_EDGES, Chain, Edge, Node
+from jaya_pulumi.dsl._naming import (
+    bucket_component_name,
+    expand,
+    firehose_component_name,
+    function_component_name,
+    function_name_template,
+    physical_bucket_name,
+    physical_function_name,
+    table_component_name,
+)
 from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline, Trigger
-from jaya_pulumi.dsl._s3 import S3, S3Event
+from jaya_pulumi.dsl._s3 import S3, STACK_PLACEHOLDER, S3Event
+from jaya_pulumi.dsl._table import ConfigSecret, Table
+from jaya_pulumi.dsl._warnings import warn_once
 
 __all__ = [
     "ALLOWED_EDGES",
+    "BY_REFERENCE_RUNTIME",
     "DEFAULT_COPY_OPTIONS",
+    "FAILURE_QUEUE_SUFFIX",
+    "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
     "S3",
+    "STACK_PLACEHOLDER",
     "AWSLambda",
     "BucketGroup",
     "Chain",
@@ -31,4 +49,13 @@ __all__ = [
     "S3Event",
     "Table",
     "Trigger",
+    "bucket_component_name",
+    "expand",
+    "firehose_component_name",
+    "function_component_name",
+    "function_name_template",
+    "physical_bucket_name",
+    "physical_function_name",
+    "table_component_name",
+    "warn_once",
 ]

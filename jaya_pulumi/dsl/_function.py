@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from jaya_pulumi.dsl._graph import Node
+from jaya_pulumi.dsl._chain import Node
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region
 from jaya_pulumi.errors import PipelineDefinitionError
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from jaya_pulumi.dsl._firehose import Firehose, MapS3ToFirehoseLambda, Table
+from jaya_pulumi.dsl._chain import Chain, Edge, Node, check_edge
+from jaya_pulumi.dsl._firehose import Firehose, MapS3ToFirehoseLambda
 from jaya_pulumi.dsl._function import AWSLambda, CopyS3Lambda
-from jaya_pulumi.dsl._graph import Chain, Edge, Node, check_edge
 from jaya_pulumi.dsl._s3 import S3, S3Event, _prefixes_overlap
+from jaya_pulumi.dsl._table import Table
 from jaya_pulumi.errors import PipelineDefinitionError
 
 if TYPE_CHECKING:
-    from jaya_pulumi.dsl._graph import Target
+    from jaya_pulumi.dsl._chain import Target
 
 __all__ = ["BucketGroup", "Pipeline", "Trigger"]
 
@@ -157,12 +158,6 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
-
-    def deploy(self, **kwargs: Any) -> Any:
-        """Create the pipeline's resources from a Pulumi program (``jaya_pulumi.build(self)``)."""
-        from jaya_pulumi.components import build
-
-        return build(self, **kwargs)
 
     # -- checks ----------------------------------------------------------------------------
 

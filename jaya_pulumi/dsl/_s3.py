@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from jaya_pulumi.dsl._graph import Node
+from jaya_pulumi.dsl._chain import Node
 from jaya_pulumi.errors import PipelineDefinitionError
 
 __all__ = ["S3", "S3Event", "check_region", "validate_bucket_name"]

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jaya_pulumi.dsl import AWSLambda, HandlerRef
-from jaya_pulumi.dsl._function import BY_REFERENCE_RUNTIME, LAMBDA_PYTHON_RUNTIMES
+from jaya_pulumi.dsl import BY_REFERENCE_RUNTIME, LAMBDA_PYTHON_RUNTIMES, AWSLambda, HandlerRef
 from jaya_pulumi.errors import PackagingError
 from jaya_pulumi.packaging._imports import dist_name, installed_distributions, unavailable_imports
 
@@ -428,10 +427,13 @@ def deploy_pipeline(*args, **kwargs):
     return None
 '''
 
+_TABLE_DESCRIPTION = ("__init__.py", "connection.py", "spec.py")
+"""What of ``jaya_pulumi.redshift`` every archive ships: what ``Table(...)`` imports."""
+
 
 @functools.cache
 def _runtime_files() -> tuple[tuple[str, str], ...]:
-    """``jaya_pulumi``'s runtime and pipeline language, as every archive carries them."""
+    """``jaya_pulumi``'s runtime, pipeline language and table description, as every archive has."""
     files = [
         ("jaya_pulumi/__init__.py", _PACKAGE_STUB),
         ("jaya_pulumi/errors.py", (_PACKAGE / "errors.py").read_text(encoding="utf-8")),
@@ -439,6 +441,12 @@ def _runtime_files() -> tuple[tuple[str, str], ...]:
     ]
     files += _read_tree(_PACKAGE / "runtime", "jaya_pulumi/runtime")
     files += _read_tree(_PACKAGE / "dsl", "jaya_pulumi/dsl")
+    # ``Table(...)`` describes its table with ``jaya_pulumi.redshift.spec`` (plain data; the
+    # package's __init__ loads ``connection`` too), so a handler beside a Table pipeline imports.
+    files += [
+        (f"jaya_pulumi/redshift/{name}", (_PACKAGE / "redshift" / name).read_text(encoding="utf-8"))
+        for name in _TABLE_DESCRIPTION
+    ]
     return tuple(files)
 
 

@@ -17,6 +17,7 @@ from jaya_pulumi.local import (
     LambdaContext,
     ResourceRejectedError,
     UnsupportedCopyOptionError,
+    default_stack,
     test,
 )
 from jaya_pulumi.mocks import (
@@ -47,6 +48,7 @@ __all__ = [
     "ResourceRejectedError",
     "Synthesis",
     "UnsupportedCopyOptionError",
+    "default_stack",
     "destination_record",
     "error_payload",
     "s3_event",

@@ -1,4 +1,4 @@
-"""``jaya graph`` and ``jaya_pulumi.graph``: the pictures have exactly the pipeline's nodes and edges."""
+"""``jaya graph`` and ``jaya_pulumi.diagram``: the pictures have exactly the pipeline's nodes and edges."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from jaya_pulumi import S3, CopyS3Lambda, Pipeline
 from jaya_pulumi.cli import main
+from jaya_pulumi.diagram import render_png, to_dot, to_mermaid
+from jaya_pulumi.dsl import physical_function_name
 from jaya_pulumi.errors import GraphvizNotFoundError
-from jaya_pulumi.graph import render_png, to_dot, to_mermaid
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "pipelines"
 SEED_TREE = FIXTURES / "seed_tree.py"
@@ -104,18 +105,28 @@ def test_stack_option_expands_physical_names(tmp_path: Path) -> None:
     assert ("CopyS3Lambda", "seed-tree-n2-staging") in nodes
 
 
-def test_graph_names_match_the_builders_physical_names() -> None:
-    from jaya_pulumi.components._naming import physical_function_name
-    from jaya_pulumi.graph import describe
+def test_a_long_derived_function_name_is_shortened_with_a_hash_in_the_picture() -> None:
+    from jaya_pulumi.diagram import describe
 
     long = CopyS3Lambda({}, name="a-rather-long-function-name-for-hashing")
+    other = CopyS3Lambda({}, name="a-rather-long-function-name-for-hashing2")
     pipe = Pipeline(
         "a-long-pipeline-name-for-the-test",
-        [S3("hash-src", on=[S3.ALL_CREATED_OBJECTS]) >> long >> S3("hash-dst")],
+        [
+            S3("hash-src", on=[S3.ALL_CREATED_OBJECTS]) >> long >> S3("hash-dst"),
+            S3("hash-src2", on=[S3.ALL_CREATED_OBJECTS]) >> other >> S3("hash-dst2"),
+        ],
     )
     shown = {n.label: n.name for n in describe(pipe, "production").nodes}
+    unexpanded = {n.label: n.name for n in describe(pipe).nodes}
 
+    assert len(shown[long.label]) <= 64
+    assert shown[long.label].startswith("a-long-pipeline-name-for-the-test-a-rather")
+    assert shown[long.label] != shown[other.label]
     assert shown[long.label] == physical_function_name(pipe, long, "production")
+    assert unexpanded[long.label] == (
+        "a-long-pipeline-name-for-the-test-a-rather-long-function-name-for-hashing-{stack}"
+    )
 
 
 def test_special_characters_are_escaped() -> None:
@@ -168,7 +179,7 @@ def test_png_with_graphviz(tmp_path: Path) -> None:
 
 def test_graph_module_does_not_import_pulumi() -> None:
     code = (
-        "import sys, jaya_pulumi.graph, jaya_pulumi.cli; "
+        "import sys, jaya_pulumi.diagram, jaya_pulumi.cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'boto3')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

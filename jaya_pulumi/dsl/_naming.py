@@ -2,23 +2,30 @@
 
 Logical names are stable across stacks: they never contain the stack name, so one program
 deploys to ``staging`` and ``production`` with the same URNs. Physical names carry the stack.
-Plain Python.
+Plain Python: the DSL, the builder and the pictures (``jaya_pulumi.diagram``) all name things here.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-from jaya_pulumi.dsl import AWSLambda, BucketGroup, Firehose, Pipeline, Table
 from jaya_pulumi.dsl._function import MAX_FUNCTION_NAME
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, validate_bucket_name
 from jaya_pulumi.errors import ConfigurationError, PipelineDefinitionError
+
+if TYPE_CHECKING:
+    from jaya_pulumi.dsl._firehose import Firehose
+    from jaya_pulumi.dsl._function import AWSLambda
+    from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline
+    from jaya_pulumi.dsl._table import Table
 
 __all__ = [
     "bucket_component_name",
     "expand",
     "firehose_component_name",
     "function_component_name",
+    "function_name_template",
     "physical_bucket_name",
     "physical_function_name",
     "table_component_name",
@@ -26,13 +33,13 @@ __all__ = [
 
 
 def expand(template: str, stack: str) -> str:
-    """Expand ``{stack}`` in a name."""
+    """Expand ``{stack}`` (:data:`STACK_PLACEHOLDER`) in a name."""
     return template.replace(STACK_PLACEHOLDER, stack)
 
 
 def bucket_component_name(group: BucketGroup) -> str:
     """The logical name of a bucket's component, e.g. ``raw`` or ``raw-stack`` for ``raw-{stack}``."""
-    return group.bucket_name.replace(STACK_PLACEHOLDER, "stack")
+    return expand(group.bucket_name, "stack")
 
 
 def function_component_name(pipeline: Pipeline, function: AWSLambda) -> str:
@@ -42,7 +49,7 @@ def function_component_name(pipeline: Pipeline, function: AWSLambda) -> str:
 
 def firehose_component_name(pipeline: Pipeline, firehose: Firehose) -> str:
     """The logical name of a delivery stream's component: ``<pipeline>-<firehose name>``."""
-    return f"{pipeline.name}-{firehose.firehose_name.replace(STACK_PLACEHOLDER, 'stack')}"
+    return f"{pipeline.name}-{expand(firehose.firehose_name, 'stack')}"
 
 
 def table_component_name(pipeline: Pipeline, table: Table) -> str:
@@ -58,6 +65,17 @@ def physical_bucket_name(group: BucketGroup | str, stack: str) -> str:
     except PipelineDefinitionError as exc:
         raise ConfigurationError(f"For stack {stack!r}: {exc}") from None
     return name
+
+
+def function_name_template(pipeline: Pipeline, function: AWSLambda) -> str:
+    """The function's AWS name before expansion: ``function_name`` or ``<pipeline>-<node>-{stack}``.
+
+    Derived names are shortened to Lambda's limit only once the stack is known
+    (:func:`physical_function_name`).
+    """
+    if function.function_name is not None:
+        return function.function_name
+    return f"{pipeline.name}-{function.name}-{STACK_PLACEHOLDER}"
 
 
 def physical_function_name(pipeline: Pipeline, function: AWSLambda, stack: str) -> str:

@@ -11,13 +11,20 @@ once (draw each on its own).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from jaya_pulumi.dsl import S3, AWSLambda, Node, Pipeline
+from jaya_pulumi.dsl import (
+    S3,
+    AWSLambda,
+    Node,
+    Pipeline,
+    expand,
+    function_name_template,
+    physical_function_name,
+)
 from jaya_pulumi.errors import GraphvizNotFoundError
 
 __all__ = [
@@ -30,8 +37,6 @@ __all__ = [
     "to_mermaid",
 ]
 
-_STACK = "{stack}"
-_MAX_FUNCTION_NAME = 64
 _EDGE_VERBS: dict[tuple[str, str], str] = {
     ("AWSLambda", "Firehose"): "put records",
     ("Firehose", "Table"): "COPY",
@@ -192,20 +197,13 @@ def _physical_name(pipeline: Pipeline, node: Node, stack: str | None) -> str:
 
 
 def _function_name(pipeline: Pipeline, function: AWSLambda, stack: str | None) -> str:
-    # Mirrors components._naming.physical_function_name (a test keeps them in step); that
-    # module is not imported here because the components package pulls in pulumi.
-    if function.function_name is not None:
-        return _expand(function.function_name, stack)
-    name = f"{pipeline.name}-{function.name}-{stack or _STACK}"
-    if stack is None or len(name) <= _MAX_FUNCTION_NAME:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    keep = _MAX_FUNCTION_NAME - len(digest) - 1
-    return f"{name[:keep].rstrip('-_')}-{digest}"
+    if stack is None:
+        return function_name_template(pipeline, function)
+    return physical_function_name(pipeline, function, stack)
 
 
 def _expand(template: str, stack: str | None) -> str:
-    return template if stack is None else template.replace(_STACK, stack)
+    return template if stack is None else expand(template, stack)
 
 
 def _edge_lines(pipeline: Pipeline, source: Node, target: Node) -> tuple[str, ...]:
