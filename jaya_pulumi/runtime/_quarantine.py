@@ -186,10 +186,13 @@ def quarantine_location(environ: Mapping[str, str] | None = None) -> tuple[str, 
 
 
 def _raw_line(line: Any) -> str:
-    """The raw line as text, cut at 64 KiB (bytes are decoded as UTF-8, bad bytes replaced)."""
+    """The raw line (without its newline) as text, cut at 64 KiB (UTF-8, bad bytes replaced)."""
     if isinstance(line, bytes | bytearray | memoryview):
-        return bytes(line[:MAX_QUARANTINED_LINE_BYTES]).decode("utf-8", "replace")
+        raw = bytes(line)
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+        return raw[:MAX_QUARANTINED_LINE_BYTES].decode("utf-8", "replace")
     if isinstance(line, str):
+        line = line[:-1] if line.endswith("\n") else line
         data = line.encode("utf-8", "surrogatepass")
         if len(data) <= MAX_QUARANTINED_LINE_BYTES:
             return line
