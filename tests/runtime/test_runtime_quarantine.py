@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 from runtime_stubs import StubFirehose, gzip_lines
 
-from jaya_pulumi.runtime import MapResultError
+from jaya_pulumi.runtime import MapResultError, RuntimeConfigurationError
 from jaya_pulumi.runtime._quarantine import encode_json
 from jaya_pulumi.runtime.firehose import handler
 
@@ -171,14 +171,10 @@ def test_records_data_code_returns_are_encoded(s3: Any, s3_event: Event) -> None
         b'"big": 12345678901234567890.123456789, '
         b'"id": "12345678-1234-5678-1234-567812345678", "nested": [{"n": 1E+2}]}\n'
     )
-    assert json.loads(data, parse_float=Decimal)["big"] == Decimal(
-        "12345678901234567890.123456789"
-    )
+    assert json.loads(data, parse_float=Decimal)["big"] == Decimal("12345678901234567890.123456789")
 
 
-def test_an_unencodable_value_is_quarantined_naming_type_and_line(
-    s3: Any, s3_event: Event
-) -> None:
+def test_an_unencodable_value_is_quarantined_naming_type_and_line(s3: Any, s3_event: Event) -> None:
     def with_a_set(line: bytes, bucket: str, key: str) -> list[dict[str, Any]]:
         result: list[Any] = [{"ok": int(line)}] if line.strip() != b"2" else [{"tags": {"a"}}]
         return [{"firehose_name": "orders", "result": result}]
@@ -217,7 +213,7 @@ def test_a_bad_line_without_a_quarantine_location_fails_clearly(
     monkeypatch.delenv("JAYA_QUARANTINE")
     s3.put_object(Bucket="src", Key="in/a.gz", Body=gzip_lines(["not json"]))
 
-    with pytest.raises(Exception, match="JAYA_QUARANTINE is not set.*bad_lines='fail'"):
+    with pytest.raises(RuntimeConfigurationError, match=r"JAYA_QUARANTINE is not set.*bad_lines"):
         handler(s3_event("src", "in/a.gz"), None, map_function=raises_on_1200)
 
 
