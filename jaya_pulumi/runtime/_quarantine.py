@@ -192,10 +192,10 @@ def _raw_line(line: Any) -> str:
         raw = raw[:-1] if raw.endswith(b"\n") else raw
         return raw[:MAX_QUARANTINED_LINE_BYTES].decode("utf-8", "replace")
     if isinstance(line, str):
-        line = line[:-1] if line.endswith("\n") else line
-        data = line.encode("utf-8", "surrogatepass")
+        text: str = line[:-1] if line.endswith("\n") else line
+        data = text.encode("utf-8", "surrogatepass")
         if len(data) <= MAX_QUARANTINED_LINE_BYTES:
-            return line
+            return text
         return data[:MAX_QUARANTINED_LINE_BYTES].decode("utf-8", "ignore")
     return _raw_line(repr(line))
 
