@@ -32,6 +32,7 @@ import json
 import math
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -40,9 +41,9 @@ from ._clients import client
 from ._config import streams
 from ._events import s3_objects
 from ._logging import handler_logger
+from ._quarantine import Quarantine, encode_json, fast_dumps
 from .errors import (
     DeliveryError,
-    JayaRuntimeError,
     MapResultError,
     RecordTooLargeError,
     RuntimeConfigurationError,
@@ -107,6 +108,7 @@ def handler(
     base_delay: float = 0.05,
     max_delay: float = 5.0,
     environ: Mapping[str, str] | None = None,
+    bad_lines: str = "quarantine",
 ) -> dict[str, Any]:
     """Map every line of every created object in the event to Firehose; return a summary.
 
@@ -123,6 +125,10 @@ def handler(
     :param jitter: uniform random number in [0, 1) for full-jitter backoff.
     :param base_delay: first backoff ceiling in seconds; doubles per attempt up to ``max_delay``.
     :param environ: where to read ``JAYA_*`` variables; defaults to ``os.environ``.
+    :param bad_lines: ``"quarantine"`` (default): a line whose mapping or encoding raises is
+        written to the quarantine location (``JAYA_QUARANTINE``) and the object goes on; an
+        object that cannot be read is quarantined as a reference and not retried. ``"fail"``:
+        the first such error fails the invocation (S3 retries it).
     :return: ``{"objects": [{"bucket", "key", "lines"}], "lines": n, "records": {firehose_name: n},
         "calls": {firehose_name: n}, "put_record_batch_calls": n, "retried_records": n,
         "throttled_calls": n}``
@@ -131,6 +137,10 @@ def handler(
     :raises DeliveryError: Firehose kept rejecting records past the retry budget.
     """
     logger = handler_logger(_logger_name)
+    if bad_lines not in ("quarantine", "fail"):
+        raise RuntimeConfigurationError(
+            f"bad_lines must be 'quarantine' or 'fail', got {bad_lines!r}"
+        )
     if not isinstance(batch_size, int) or batch_size < 1:
         raise RuntimeConfigurationError(
             f"batch_size must be a positive integer, got {batch_size!r}"
@@ -164,7 +174,9 @@ def handler(
     buffers: dict[str, _Buffer] = {}
     limit = sender.limit
     # locals, not globals, in the per-record loop
-    dumps = json.dumps
+    fast = fast_dumps
+    failing = bad_lines == "fail"
+    quarantine = Quarantine(s3_client, environ, _request_id(context))
     max_record = MAX_RECORD_BYTES
     max_call = MAX_BYTES_PER_CALL
     summary_objects: list[dict[str, Any]] = []
@@ -196,6 +208,9 @@ def handler(
                 raise
             raise denied from exc
         lineno = 0
+        rejected_before = quarantine.rejected
+        line: Any = None
+        failed_line = False
         try:
             reader = open_function(body)
             try:
@@ -203,29 +218,34 @@ def handler(
                     lineno += 1
                     try:
                         outputs = map_function(line, bucket, key)
-                    except Exception as exc:
-                        exc.add_note(f"jaya_pulumi: while mapping line {lineno} of {sender.where}")
-                        raise
-                    if outputs is None:
-                        continue
-                    for output in outputs:
-                        try:
-                            name = output["firehose_name"]
-                            records = output["result"]
-                            buf = buffers[name]
-                        except KeyError:
-                            buf = _resolve(buffers, physical, output, outputs, lineno, sender.where)
-                            records = output["result"]
-                        except TypeError:
-                            raise _bad_result(outputs, lineno, sender.where) from None
-                        if type(records) is not list and isinstance(records, str | bytes | Mapping):
-                            raise _bad_result(outputs, lineno, sender.where)
-                        entries = buf.entries
-                        try:
+                        if outputs is None:
+                            continue
+                        # encode the whole line first: a bad record sends none of its line
+                        staged: list[tuple[_Buffer, bytes]] = []
+                        for output in outputs:
+                            try:
+                                name = output["firehose_name"]
+                                records = output["result"]
+                                buf = buffers[name]
+                            except KeyError:
+                                buf = _resolve(
+                                    buffers, physical, output, outputs, lineno, sender.where
+                                )
+                                records = output["result"]
+                            except TypeError:
+                                raise _bad_result(outputs, lineno, sender.where) from None
+                            if type(records) is not list and isinstance(
+                                records, str | bytes | Mapping
+                            ):
+                                raise _bad_result(outputs, lineno, sender.where)
                             for record in records:
                                 kind = type(record)
                                 if kind is dict:
-                                    data = (dumps(record) + "\n").encode()
+                                    try:
+                                        data = (fast(record) + "\n").encode()
+                                    except (TypeError, ValueError, RecursionError):
+                                        text = encode_json(record, lineno, sender.where)
+                                        data = (text + "\n").encode()
                                 elif kind is bytes:
                                     data = record
                                 elif kind is str:
@@ -234,29 +254,62 @@ def handler(
                                     ).encode()
                                 else:
                                     data = _encode(record, lineno, sender.where)
-                                size = len(data)
-                                if size > max_record:
-                                    raise _too_large(size, buf.name, lineno, sender.where)
-                                if len(entries) >= limit or buf.size + size > max_call:
-                                    sender.make_room(buf, size, lineno)
-                                    entries = buf.entries
-                                entries.append({"Data": data})
-                                buf.size += size
-                        except (TypeError, ValueError) as exc:
-                            if not isinstance(exc, JayaRuntimeError):
-                                exc.add_note(
-                                    f"jaya_pulumi: while encoding a record map_function returned "
-                                    f"for line {lineno} of {sender.where}"
-                                )
+                                if len(data) > max_record:
+                                    raise _too_large(len(data), buf.name, lineno, sender.where)
+                                staged.append((buf, data))
+                    except _FATAL:
+                        raise
+                    except Exception as exc:
+                        if failing:
+                            failed_line = True
+                            exc.add_note(
+                                f"jaya_pulumi: while mapping line {lineno} of {sender.where}"
+                            )
                             raise
+                        quarantine.line(bucket, key, lineno, line, exc)
+                        continue
+                    for buf, data in staged:
+                        size = len(data)
+                        if len(buf.entries) >= limit or buf.size + size > max_call:
+                            sender.make_room(buf, size, lineno)
+                        buf.entries.append({"Data": data})
+                        buf.size += size
             finally:
                 close = getattr(reader, "close", None)
                 if close is not None:
                     close()
+        except _FATAL:
+            raise
+        except Exception as exc:
+            if failing or failed_line:
+                raise
+            # the object itself cannot be read (not gzip, truncated, undecodable): retrying
+            # the invocation reads the same bytes, so keep a reference to it and go on
+            quarantine.unreadable(bucket, key, obj.version_id, lineno, exc)
+            logger.error(
+                "could not read %s after %d lines (%s: %s); quarantined a reference to it in %s",
+                sender.where,
+                lineno,
+                type(exc).__name__,
+                exc,
+                quarantine.location(),
+            )
         finally:
             body.close()
+        quarantine.flush()
+        rejected = quarantine.rejected - rejected_before
         total_lines += lineno
-        summary_objects.append({"bucket": bucket, "key": key, "lines": lineno})
+        summary_objects.append(
+            {"bucket": bucket, "key": key, "lines": lineno, "rejected_lines": rejected}
+        )
+        if rejected:
+            logger.warning(
+                "rejected %d of %d lines of %s; quarantined them in %s",
+                rejected,
+                lineno,
+                sender.where,
+                quarantine.location(),
+            )
         logger.info("mapped %d lines of %s", lineno, sender.where)
     sender.where = "the end of the invocation"
     for buf in buffers.values():
@@ -270,7 +323,19 @@ def handler(
         "put_record_batch_calls": sum(buf.calls for buf in buffers.values()),
         "retried_records": sum(buf.retried for buf in buffers.values()),
         "throttled_calls": sum(buf.throttled for buf in buffers.values()),
+        "rejected_lines": quarantine.rejected,
+        "unreadable_objects": quarantine.objects,
+        "quarantined": quarantine.written,
     }
+    if quarantine.rejected or quarantine.objects:
+        logger.warning(
+            "rejected %d lines and %d unreadable objects in this invocation; quarantined in %s",
+            quarantine.rejected,
+            quarantine.objects,
+            ", ".join(quarantine.written),
+        )
+    else:
+        logger.info("rejected 0 lines")
     logger.info(
         "sent %s records in %d PutRecordBatch calls (%d records retried, %d calls throttled)",
         summary["records"],
@@ -456,6 +521,16 @@ class _Sender:
             "already sent will be delivered again (at-least-once), none are lost. If this "
             "persists, raise the stream's throughput limits or the function's timeout."
         )
+
+
+_FATAL = (DeliveryError, RuntimeConfigurationError)
+"""Errors that are not about one line: they fail the invocation whatever ``bad_lines`` says."""
+
+
+def _request_id(context: Any) -> str:
+    """The invocation's request id (names its quarantine objects), or a fresh UUID."""
+    request_id = getattr(context, "aws_request_id", None)
+    return request_id if isinstance(request_id, str) and request_id else str(uuid.uuid4())
 
 
 def _deadline(context: Any, clock: Callable[[], float]) -> float:

@@ -89,13 +89,16 @@ def test_sends_every_line_as_a_json_record(s3_event: Event) -> None:
         b'{"id": 2, "name": "n2"}\n',
     ]
     assert summary == {
-        "objects": [{"bucket": "src", "key": "in/a b.gz", "lines": 3}],
+        "objects": [{"bucket": "src", "key": "in/a b.gz", "lines": 3, "rejected_lines": 0}],
         "lines": 3,
         "records": {"orders": 3},
         "calls": {"orders": 1},
         "put_record_batch_calls": 1,
         "retried_records": 0,
         "throttled_calls": 0,
+        "rejected_lines": 0,
+        "unreadable_objects": 0,
+        "quarantined": [],
     }
 
 
@@ -241,6 +244,7 @@ def test_an_oversized_record_names_bucket_key_and_line(s3_event: Event) -> None:
             {("src", "in/x y.gz"): gzip_lines(["1", "2", "3", "4"])},
             s3_event("src", "in/x y.gz"),
             oversized,
+            bad_lines="fail",
         )
     message = str(info.value)
     assert "line 3 of s3://src/in/x y.gz" in message
@@ -274,7 +278,12 @@ def test_an_unknown_firehose_name_lists_the_known_ones_and_the_fix(s3_event: Eve
 )
 def test_a_malformed_map_result_explains_the_expected_shape(s3_event: Event, result: Any) -> None:
     with pytest.raises(MapResultError, match=r"line 1 of s3://src/k"):
-        run({("src", "k"): gzip_lines(["1"])}, s3_event("src", "k"), lambda *_: result)
+        run(
+            {("src", "k"): gzip_lines(["1"])},
+            s3_event("src", "k"),
+            lambda *_: result,
+            bad_lines="fail",
+        )
 
 
 def test_a_mapper_may_return_nothing_for_a_line(s3_event: Event) -> None:
@@ -292,7 +301,11 @@ def test_a_mapper_may_return_nothing_for_a_line(s3_event: Event) -> None:
 
 def test_an_exception_in_the_mapper_carries_the_line(s3_event: Event) -> None:
     with pytest.raises(json.JSONDecodeError) as info:
-        run({("src", "k"): gzip_lines(['{"ok": 1}', "not json"])}, s3_event("src", "k"))
+        run(
+            {("src", "k"): gzip_lines(['{"ok": 1}', "not json"])},
+            s3_event("src", "k"),
+            bad_lines="fail",
+        )
     assert "while mapping line 2 of s3://src/k" in "".join(info.value.__notes__)
 
 
@@ -383,11 +396,10 @@ def test_a_record_json_cannot_encode_carries_the_line(s3_event: Event) -> None:
     def with_a_set(line: bytes, bucket: str, key: str) -> list[dict[str, Any]]:
         return [{"firehose_name": "orders", "result": [{"tags": {"a", "b"}}]}]
 
-    with pytest.raises(TypeError, match="not JSON serializable") as info:
-        run({("src", "k"): gzip_lines(["1"])}, s3_event("src", "k"), with_a_set)
-    assert "encoding a record map_function returned for line 1 of s3://src/k" in "".join(
-        info.value.__notes__
-    )
+    with pytest.raises(MapResultError, match="value of type set") as info:
+        run({("src", "k"): gzip_lines(["1"])}, s3_event("src", "k"), with_a_set, bad_lines="fail")
+    assert "for line 1 of s3://src/k" in str(info.value)
+    assert isinstance(info.value, TypeError)
 
 
 def test_maps_the_version_the_event_names_when_the_object_was_overwritten(
