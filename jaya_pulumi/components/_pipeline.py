@@ -24,8 +24,10 @@ from jaya_pulumi.components._function import Function
 from jaya_pulumi.components._layer import requirements_layer
 from jaya_pulumi.components._table import RedshiftTable
 from jaya_pulumi.dsl import (
+    QUARANTINE_PREFIX,
     AWSLambda,
     BucketGroup,
+    MapS3ToFirehoseLambda,
     Pipeline,
     bucket_component_name,
     expand,
@@ -69,6 +71,8 @@ class PipelineComponent(pulumi.ComponentResource):
     """Delivery stream components by ``firehose_name`` as written."""
     tables: dict[str, RedshiftTable]
     """Table components by ``schema.table``."""
+    quarantines: dict[str, pulumi.Output[str]]
+    """``s3://bucket/prefix`` where each quarantining mapper writes its bad lines, by node name."""
     outputs: pulumi.Output[dict[str, Any]]
     """Physical names and ARNs: ``{"buckets": {...}, "functions": {...}}``."""
 
@@ -83,6 +87,7 @@ class PipelineComponent(pulumi.ComponentResource):
         self.functions = {}
         self.firehoses = {}
         self.tables = {}
+        self.quarantines = {}
 
         for group in pipeline.buckets:
             self.buckets[group.bucket_name] = Bucket(
@@ -166,6 +171,7 @@ class PipelineComponent(pulumi.ComponentResource):
                     }
                     for key, f in self.functions.items()
                 },
+                "quarantine": self.quarantines,
             }
         )
         self.register_outputs({"outputs": self.outputs})
@@ -191,6 +197,16 @@ class PipelineComponent(pulumi.ComponentResource):
             identity = aws.get_caller_identity_output(opts=invoke_opts)
             self._accounts[key] = identity.account_id
         return self._accounts[key]
+
+    def _quarantine(self, pipeline: Pipeline, fn: AWSLambda) -> tuple[Bucket, str] | None:
+        """The holding bucket and prefix where a quarantining mapper writes its bad lines."""
+        if not isinstance(fn, MapS3ToFirehoseLambda) or fn.bad_lines != "quarantine":
+            return None
+        firehoses = pipeline.firehoses_of(fn)
+        if not firehoses:
+            return None
+        holding = self.firehoses[firehoses[0].firehose_name].holding
+        return holding, f"{QUARANTINE_PREFIX}{fn.name}/"
 
     def _function(self, pipeline: Pipeline, fn: AWSLambda, plan: _Plan) -> Function:
         # Keyed by statement id / (bucket, prefix): two triggers with one prefix grant once.
@@ -225,6 +241,13 @@ class PipelineComponent(pulumi.ComponentResource):
             destinations.append(
                 {"type": "firehose", "name": firehose.firehose_name, "stream": stream.name}
             )
+        quarantine = self._quarantine(pipeline, fn)
+        if quarantine is not None:
+            holding, prefix = quarantine
+            self.quarantines[fn.name] = pulumi.Output.concat("s3://", holding.name, "/", prefix)
+            statements["Quarantine"] = _statement(
+                "Quarantine", ["s3:PutObject"], pulumi.Output.concat(holding.arn, "/", prefix, "*")
+            )
         environment: dict[str, pulumi.Input[str]] = {
             **fn.environment,
             "JAYA_PIPELINE": pipeline.name,
@@ -233,6 +256,10 @@ class PipelineComponent(pulumi.ComponentResource):
             "JAYA_SOURCES": pulumi.Output.json_dumps(list(sources.values())),
             "JAYA_DESTINATIONS": pulumi.Output.json_dumps(destinations),
         }
+        if quarantine is not None:
+            environment["JAYA_QUARANTINE"] = pulumi.Output.json_dumps(
+                {"bucket": quarantine[0].name, "prefix": quarantine[1]}
+            )
         name = function_component_name(pipeline, fn)
         opts = self._opts(fn.region_name, plan)
         archive = plan.archives[id(fn)]

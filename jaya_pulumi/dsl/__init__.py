@@ -1,7 +1,13 @@
 """The pipeline language: nodes, ``>>``, ``Pipeline`` and naming. Plain Python: no pulumi, no boto3."""
 
 from jaya_pulumi.dsl._chain import ALLOWED_EDGES, Chain, Edge, Node
-from jaya_pulumi.dsl._firehose import DEFAULT_COPY_OPTIONS, Firehose, MapS3ToFirehoseLambda
+from jaya_pulumi.dsl._firehose import (
+    BAD_LINES,
+    DEFAULT_COPY_OPTIONS,
+    QUARANTINE_PREFIX,
+    Firehose,
+    MapS3ToFirehoseLambda,
+)
 from jaya_pulumi.dsl._function import (
     BY_REFERENCE_RUNTIME,
     FAILURE_QUEUE_SUFFIX,
@@ -28,11 +34,13 @@ from jaya_pulumi.dsl._warnings import warn_once
 
 __all__ = [
     "ALLOWED_EDGES",
+    "BAD_LINES",
     "BY_REFERENCE_RUNTIME",
     "DEFAULT_COPY_OPTIONS",
     "FAILURE_QUEUE_SUFFIX",
     "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
+    "QUARANTINE_PREFIX",
     "S3",
     "STACK_PLACEHOLDER",
     "AWSLambda",

@@ -22,8 +22,19 @@ from jaya_pulumi.errors import PipelineDefinitionError
 if TYPE_CHECKING:
     from jaya_pulumi.dsl._table import Table
 
-__all__ = ["DATETIME_COPY_OPTIONS", "DEFAULT_COPY_OPTIONS", "Firehose", "MapS3ToFirehoseLambda"]
+__all__ = [
+    "BAD_LINES",
+    "DATETIME_COPY_OPTIONS",
+    "DEFAULT_COPY_OPTIONS",
+    "QUARANTINE_PREFIX",
+    "Firehose",
+    "MapS3ToFirehoseLambda",
+]
 
+BAD_LINES: tuple[str, ...] = ("quarantine", "fail")
+"""What ``MapS3ToFirehoseLambda(bad_lines=...)`` accepts."""
+QUARANTINE_PREFIX = "quarantine/"
+"""Where, in the holding bucket of a mapper's first Firehose, its bad lines go (then its name)."""
 DEFAULT_COPY_OPTIONS = "JSON 'auto' GZIP"
 DATETIME_COPY_OPTIONS = "TIMEFORMAT 'auto' DATEFORMAT 'auto'"
 """Added to the default COPY options when the table has TIMESTAMP, TIMESTAMPTZ or DATE columns."""
@@ -50,6 +61,10 @@ class MapS3ToFirehoseLambda(AWSLambda):
     :param region_name: the function's region; ``None`` means the stack's.
     :param alias: must equal the stack name when given.
     :param name: the node's name (default ``map-to-firehose``, numbered when there are several).
+    :param bad_lines: ``"quarantine"`` (default): a line whose decoding, mapping or encoding
+        raises, and an object that cannot be read, is written to the quarantine location
+        (``quarantine/<node name>/`` in the holding bucket of the first downstream Firehose) and
+        the rest of the object goes on; ``"fail"``: the invocation fails, as S3 then retries it.
     """
 
     def __init__(
@@ -63,8 +78,15 @@ class MapS3ToFirehoseLambda(AWSLambda):
         alias: str | None = None,
         *,
         name: str | None = None,
+        bad_lines: str = "quarantine",
         **settings: Any,
     ) -> None:
+        if bad_lines not in BAD_LINES:
+            raise PipelineDefinitionError(
+                f"bad_lines={bad_lines!r} of MapS3ToFirehoseLambda is not one of "
+                f"{', '.join(map(repr, BAD_LINES))}: 'quarantine' keeps the rest of an object "
+                "when one line fails, 'fail' fails the invocation."
+            )
         if map_function is None or not callable(map_function):
             raise PipelineDefinitionError(
                 "MapS3ToFirehoseLambda needs map_function=f where f(line, bucket, key) returns "
@@ -92,6 +114,8 @@ class MapS3ToFirehoseLambda(AWSLambda):
         """How the object's body is opened."""
         self.batch_size: int = batch_size
         """Records per ``PutRecordBatch`` call."""
+        self.bad_lines: str = bad_lines
+        """``"quarantine"`` or ``"fail"``: what a line that cannot be mapped does."""
         super().__init__(
             name or "map-to-firehose",
             HandlerRef(
@@ -100,6 +124,7 @@ class MapS3ToFirehoseLambda(AWSLambda):
                     "open_function": open_function,
                     "map_function": map_function,
                     "batch_size": batch_size,
+                    "bad_lines": bad_lines,
                 },
             ),
             region_name,

@@ -16,6 +16,7 @@ than S3 and Firehose, invocation delays (retries run at once), SQS/SNS/EventBrid
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -289,6 +290,27 @@ class Harness(S3Dispatch):
         """Every row of a table (a ``Table`` node, ``schema.table`` or name), sorted, as dicts."""
         self.database_url  # noqa: B018 - raises when there is no table
         return self._redshift.rows(str(getattr(table, "key", table)))
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The lines (and unreadable objects) mappers quarantined, oldest first, as dicts.
+
+        Each has ``bucket``, ``key``, ``line_number``, ``error`` (``type`` and ``message``) and
+        ``line``; an object that could not be read has ``"object": True`` and ``line`` ``None``.
+        """
+        s3 = self.client("s3")
+        locations = {
+            (where["bucket"], where["prefix"])
+            for function in self.account.functions.values()
+            if (where := json.loads(function.environment.get("JAYA_QUARANTINE", "null")))
+        }
+        found: list[tuple[Any, str, list[dict[str, Any]]]] = []
+        for bucket, prefix in sorted(locations):
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for item in (obj for page in pages for obj in page.get("Contents", [])):
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line]
+                found.append((item["LastModified"], item["Key"], lines))
+        return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
 
     def _remember_firehose_params(
         self, params: Mapping[str, Any], context: dict[str, Any], **_: Any

@@ -18,3 +18,26 @@ def send_unjoined(event: dict[str, Any], context: Any) -> None:
 def json_mapper(line: Any, bucket: str, key: str) -> list[dict[str, Any]]:
     """Parse each line as JSON and send it to ``grant-stream``."""
     return [{"firehose_name": "grant-stream", "result": [json.loads(line)]}]
+
+
+def fails_on_1200(line: Any, bucket: str, key: str) -> list[dict[str, Any]]:
+    """Like :func:`json_mapper`, but raise on the record whose ``n`` is 1200."""
+    record = json.loads(line)
+    if record["n"] == 1200:
+        raise ValueError(f"record {record['n']} is bad")
+    return [{"firehose_name": "grant-stream", "result": [record]}]
+
+
+def typed_mapper(line: Any, bucket: str, key: str) -> list[dict[str, Any]]:
+    """Return what data code naturally returns: a ``datetime`` and a ``Decimal``."""
+    import datetime
+    import decimal
+
+    record = json.loads(line)
+    at = datetime.datetime.fromisoformat(record["at"])
+    return [
+        {
+            "firehose_name": "grant-stream",
+            "result": [{"at": at, "amount": decimal.Decimal(record["amount"])}],
+        }
+    ]
