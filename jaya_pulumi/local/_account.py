@@ -52,3 +52,7 @@ class Account:
     """The last attempt of every event still failing after its retries."""
     active: list[Active] = field(default_factory=list)
     """The function calls in progress, innermost last (a cascade nests them)."""
+    on_failure: dict[str, str] = field(default_factory=dict)
+    """Each function's on-failure destination (an SQS queue ARN), by physical function name."""
+    dead_lettered: list[tuple[Invocation, str]] = field(default_factory=list)
+    """Each event that failed every attempt, with the queue its destination record went to."""

@@ -330,7 +330,27 @@ def _permission(
     )
 
 
+def _queue(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    attributes = {"SqsManagedSseEnabled": "true"}
+    if args.inputs.get("messageRetentionSeconds"):
+        attributes["MessageRetentionPeriod"] = str(int(args.inputs["messageRetentionSeconds"]))
+    h.client("sqs", region).create_queue(QueueName=str(state["name"]), Attributes=attributes)
+
+
+def _invoke_config(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    destination = (args.inputs.get("destinationConfig") or {}).get("onFailure") or {}
+    if destination.get("destination"):
+        function = str(args.inputs["functionName"]).rsplit(":", 1)[-1]
+        h.account.on_failure[function] = str(destination["destination"])
+
+
 CREATORS: dict[str, _Creator] = {
+    "aws:sqs/queue:Queue": _queue,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _invoke_config,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _ownership,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _public_access_block,

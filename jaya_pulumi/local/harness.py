@@ -231,10 +231,16 @@ class Harness(S3Dispatch):
             if self._redshift.emulator is not None:
                 self._redshift.emulator.check()
             return
+        went = {id(i): queue for i, queue in self.account.dead_lettered}
         lines = [
             f"{f.function} ({f.function_name}) failed on {', '.join(f.keys) or 'its event'} "
             f"after {f.attempt} attempt{'s' if f.attempt > 1 else ''}: "
             f"{type(f.error).__name__}: {f.error}"
+            + (
+                f"; its destination record went to {went[id(f)]} (h.dead_letters, h.redrive)"
+                if id(f) in went
+                else ""
+            )
             for f in pending
         ]
         last = pending[-1].traceback or ""
@@ -290,6 +296,48 @@ class Harness(S3Dispatch):
         """Every row of a table (a ``Table`` node, ``schema.table`` or name), sorted, as dicts."""
         self.database_url  # noqa: B018 - raises when there is no table
         return self._redshift.rows(str(getattr(table, "key", table)))
+
+    def _failure_queue(self, function: str) -> tuple[Any, str]:
+        fn = self.function(function)
+        queue = self.account.on_failure.get(fn.name)
+        if queue is None:
+            raise HarnessError(f"{fn.node} has no on-failure destination in this harness.")
+        _, _, _, region, _, name = queue.split(":", 5)
+        sqs = self.client("sqs", region)
+        return sqs, sqs.get_queue_url(QueueName=name)["QueueUrl"]
+
+    def _drain(self, sqs: Any, url: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300
+        ).get("Messages", []):
+            messages += batch
+        return messages
+
+    def dead_letters(self, function: str) -> list[dict[str, Any]]:
+        """The destination records in ``function``'s failure queue (left in the queue), parsed."""
+        sqs, url = self._failure_queue(function)
+        messages = self._drain(sqs, url)
+        for m in messages:  # visible again, as they were: this only looks
+            sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+            )
+        return [json.loads(m["Body"]) for m in messages]
+
+    def redrive(self, function: str) -> int:
+        """Re-invoke each event in ``function``'s failure queue, as ``jaya redrive`` does deployed.
+
+        Each record's ``requestPayload`` is invoked (with retries) on the function it names and
+        its message deleted; an event that fails again goes back to the queue. Returns the count.
+        """
+        sqs, url = self._failure_queue(function)
+        messages = self._drain(sqs, url)
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            record = json.loads(m["Body"])
+            arn = record["requestContext"]["functionArn"]
+            self._on_notification(DEFAULT_ACCOUNT, record["requestPayload"], arn, self.region)
+        return len(messages)
 
     def rejected(self) -> list[dict[str, Any]]:
         """The lines (and unreadable objects) mappers quarantined, oldest first, as dicts.

@@ -8,15 +8,16 @@ further attempts on failure); a function's own writes cascade synchronously, up 
 from __future__ import annotations
 
 import copy
+import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jaya_pulumi.local._account import Account, Active
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HarnessError
 from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
-from jaya_pulumi.mocks import DEFAULT_ACCOUNT, s3_record
+from jaya_pulumi.mocks import DEFAULT_ACCOUNT, destination_record, s3_record
 
 __all__ = ["MAX_CASCADE_DEPTH", "S3Dispatch"]
 
@@ -31,6 +32,8 @@ class S3Dispatch:
 
     retries: int
     account: Account
+    client: Callable[..., Any]
+    """The harness's boto3 client factory (``client(service, region)``)."""
 
     # -- triggers -------------------------------------------------------------------------
 
@@ -84,6 +87,23 @@ class S3Dispatch:
             if invocation.ok:
                 return
         self.account.failures.append(invocation)
+        queue = self.account.on_failure.get(fn.name)
+        if queue is not None:  # Lambda sends its destination record there, as deployed
+            record = destination_record(
+                fn_arn,
+                event_body,
+                error=invocation.error or HarnessError("the handler failed"),
+                approximate_invoke_count=attempt,
+                request_id=invocation.request_id,
+            )
+            self._send_to_queue(queue, record)
+            self.account.dead_lettered.append((invocation, queue))
+
+    def _send_to_queue(self, queue_arn: str, body: Mapping[str, Any]) -> None:
+        _, _, _, region, _, name = queue_arn.split(":", 5)
+        sqs = self.client("sqs", region)
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body, default=str))
 
     def _attempt(
         self, fn: LocalFunction, invoked_arn: str, event: dict[str, Any], attempt: int

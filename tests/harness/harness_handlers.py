@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -49,3 +51,18 @@ def delete_version(event: dict[str, Any], context: Any) -> None:
     for obj in s3_objects(event):
         for target in destinations():
             s3.delete_object(Bucket=target.bucket, Key=target.prefix + obj.key, VersionId="v1")
+
+
+BROKEN = Path(tempfile.gettempdir()) / "jaya-tests-downstream-is-down"
+"""While this file exists :func:`fails_while_broken` raises; a test removes it to 'deploy the fix'.
+
+A file, not a module global: the harness loads each function from its own archive, so the test's
+module and the handler's are different objects.
+"""
+
+
+def fails_while_broken(event: dict[str, Any], context: Any) -> str:
+    """Raise while :data:`BROKEN` exists; otherwise return the key it was given."""
+    if BROKEN.exists():
+        raise RuntimeError("downstream is down")
+    return str(event["Records"][0]["s3"]["object"]["key"])
