@@ -265,6 +265,7 @@ def local(
         tables: list[list[str]] = []
         table_rows: dict[str, list[dict[str, Any]]] = {}
         rejected = 0
+        quarantined = len(h.rejected())
         if pipeline.tables:
             h.flush()  # deliver what Firehose buffers now, rather than at the interval
             table_rows = {t.key: h.rows(t) for t in pipeline.tables}
@@ -281,7 +282,8 @@ def local(
     loaded = sum(int(n) for _, n in tables)
     click.echo(
         f"{len(files)} file(s) put, {ok} invocation(s) ok, {len(invocations) - ok} failed, "
-        f"{written} object(s) written, {loaded} row(s) loaded, {rejected} line(s) rejected."
+        f"{written} object(s) written, {loaded} row(s) loaded, "
+        f"{rejected + quarantined} line(s) rejected."
     )
     click.echo(deployed)
     limit = None if show_all else MAX_ROWS

@@ -330,6 +330,15 @@ def _permission(
     )
 
 
+def _versioning(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    status = str((args.inputs.get("versioningConfiguration") or {}).get("status") or "Enabled")
+    h._s3_client(region).put_bucket_versioning(
+        Bucket=str(args.inputs["bucket"]), VersioningConfiguration={"Status": status}
+    )
+
+
 def _queue(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
@@ -350,6 +359,7 @@ def _invoke_config(
 
 CREATORS: dict[str, _Creator] = {
     "aws:sqs/queue:Queue": _queue,
+    "aws:s3/bucketVersioning:BucketVersioning": _versioning,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _invoke_config,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _ownership,
