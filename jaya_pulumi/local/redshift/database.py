@@ -90,16 +90,21 @@ class LocalRedshift:
             self._server = get_server(self._pgdata)
             self._server_url = str(self._server.get_uri())
         name = f"jaya_local_{uuid.uuid4().hex[:12]}"
-        conn = ConnectionSettings.from_url(self._server_url).connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            conn.close()
+        self._on_server(self._server_url, f'CREATE DATABASE "{name}"')
         self._database = name
         parts = urlsplit(self._server_url)
         self.url = urlunsplit(parts._replace(path=f"/{name}"))
         return self.url
+
+    @staticmethod
+    def _on_server(server_url: str, statement: str) -> None:
+        """Run one statement on the server's maintenance database (CREATE/DROP DATABASE)."""
+        conn = ConnectionSettings.from_url(server_url).connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement)
+        finally:
+            conn.close()
 
     def connect(self) -> Any:
         """A new psycopg2 connection to this harness's database (the caller closes it)."""
@@ -135,12 +140,9 @@ class LocalRedshift:
         if self.emulator is not None:
             self.emulator.close()
         if self._database is not None and self._server_url is not None:
-            conn = ConnectionSettings.from_url(self._server_url).connect()
-            try:
-                with conn.cursor() as cur:
-                    cur.execute(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
-            finally:
-                conn.close()
+            self._on_server(
+                self._server_url, f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)'
+            )
             self._database = None
         if self._server is not None:
             self._server.cleanup()
