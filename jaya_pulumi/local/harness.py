@@ -16,6 +16,7 @@ than S3 and Firehose, invocation delays (retries run at once), SQS/SNS/EventBrid
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from collections.abc import Mapping
 from types import TracebackType
@@ -127,6 +128,7 @@ class Harness(S3Dispatch):
                     f"Pipeline {self.pipeline.name!r} on stack {self.stack!r} cannot be deployed: "
                     + "; ".join(self.account.rejected)
                 )
+            gc.freeze()  # moto and the deploy stay put: the handlers' collections skip them
         except BaseException:
             self.stop()
             raise
@@ -146,6 +148,7 @@ class Harness(S3Dispatch):
         for function in self.account.functions.values():
             function.close()
         self._sandbox.stop()
+        gc.unfreeze()
         self._clients.clear()
         Harness._running = None
         if closing is not None:
@@ -172,7 +175,7 @@ class Harness(S3Dispatch):
                 ("before-parameter-build.s3", self._remember_params),
                 ("before-call.s3", self._authorize),
                 ("after-call.s3", self._record_write),
-                ("before-parameter-build.firehose", self._remember_firehose_params),
+                ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
             ],
         )
@@ -361,11 +364,6 @@ class Harness(S3Dispatch):
                 lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line]
                 found.append((item["LastModified"], item["Key"], lines))
         return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
-
-    def _remember_firehose_params(
-        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
-    ) -> None:
-        context["jaya_firehose_params"] = params
 
     def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
         params = context.get("jaya_firehose_params")
