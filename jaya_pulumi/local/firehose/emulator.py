@@ -140,6 +140,7 @@ class FirehoseEmulator:
         self._streams: dict[str, _Stream] = {}
         self._reported = 0
         self._errors: list[tuple[str, dict[str, Any]]] = []
+        self._conn: Any = None
 
     # -- streams ----------------------------------------------------------------------
 
@@ -278,12 +279,20 @@ class FirehoseEmulator:
         return delivered
 
     def close(self) -> list[Delivery]:
-        """Deliver everything still buffered (the harness calls this at exit)."""
+        """Deliver everything still buffered (the harness calls this at exit), then disconnect."""
         done = len(self.deliveries)
-        for stream in self._streams.values():
-            if stream.records:
-                self._deliver(stream, "exit")
+        try:
+            for stream in self._streams.values():
+                if stream.records:
+                    self._deliver(stream, "exit")
+        finally:
+            self._disconnect()
         return self.deliveries[done:]
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
     def check(self) -> None:
         """Raise :class:`FirehoseDeliveryError` for failed deliveries not yet reported."""
@@ -326,11 +335,13 @@ class FirehoseEmulator:
                 return delivery
             # COPY reads the object just staged: the body in hand is its content, uncompressed
             options = dataclasses.replace(stream.options, gzip=False)
-            conn = self.connect()
+            if self._conn is None or self._conn.closed:
+                self._conn = self.connect()  # one connection for every delivery, as a cluster's
             try:
-                result = copy_json(conn, settings.table, body, options, settings.columns)
-            finally:
-                conn.close()
+                result = copy_json(self._conn, settings.table, body, options, settings.columns)
+            except Exception:
+                self._disconnect()  # a fresh one next time: this one may be unusable
+                raise
             delivery.loaded = result.loaded
             delivery.rejected = result.rejected
             if result.rejected:
