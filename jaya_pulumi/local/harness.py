@@ -116,6 +116,8 @@ class Harness(S3Dispatch):
         Harness._running = self
         self._started = True
         try:
+            if self.pipeline.tables:
+                self._redshift.warm_up()  # PostgreSQL starts while the program registers
             self._start_aws()
             self._synthesis = synth(
                 self.pipeline,
