@@ -100,6 +100,7 @@ class Harness(S3Dispatch):
         self._session: boto3.session.Session | None = None
         self._sandbox = Sandbox()
         self._started = False
+        self._s3_calls = []
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
         self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
 
@@ -175,8 +176,10 @@ class Harness(S3Dispatch):
             {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification},
             [
                 ("before-parameter-build.s3", self._remember_params),
+                ("before-call.s3", self._s3_call_begins),
                 ("before-call.s3", self._authorize),
                 ("after-call.s3", self._record_write),
+                ("after-call.s3", self._s3_call_ends),
                 ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
             ],
