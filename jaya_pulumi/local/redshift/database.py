@@ -45,7 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = ["LocalRedshift"]
 
-_CONNECTION_KEYS = ("host", "port", "database", "user", "password", "dialect", "sslmode")
+_CONNECTION_KEYS = (
+    *("host", "port", "database", "user", "password", "dialect", "sslmode"),
+    *("workgroup", "cluster", "secretArn", "region", "statementTimeout"),
+)
 _ACTIONS = {"PutRecordBatch": "firehose:PutRecordBatch", "PutRecord": "firehose:PutRecord"}
 
 
