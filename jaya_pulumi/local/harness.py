@@ -172,6 +172,7 @@ class Harness(S3Dispatch):
                 ("after-call.s3", self._record_write),
                 ("before-parameter-build.firehose", self._remember_firehose_params),
                 ("before-call.firehose", self._firehose_call),
+                *self._redshift.data_api_hooks(self.account),
             ],
         )
         self._session = boto3.session.Session(region_name=self.region)
