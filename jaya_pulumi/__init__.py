@@ -18,6 +18,7 @@ from jaya_pulumi.dsl import (
     HandlerRef,
     MapS3ToFirehoseLambda,
     Pipeline,
+    RedshiftServerless,
     S3Event,
     Table,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "PackagingError",
     "Pipeline",
     "PipelineDefinitionError",
+    "RedshiftServerless",
     "S3Event",
     "Table",
     "build",

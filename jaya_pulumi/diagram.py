@@ -3,7 +3,8 @@
 Plain Python: importing this module imports neither pulumi nor boto3. Nodes are labelled with
 their kind and physical name (``{stack}`` stays a placeholder unless a stack is given); edges
 with what flows along them: an S3 -> function edge with each trigger's event type and key
-filters, a function -> S3 edge with the prefix the function writes under.
+filters, a function -> S3 edge with the prefix the function writes under. A ``RedshiftServerless``
+warehouse is not a node of the graph; it is drawn beside the tables it hosts, with a dashed edge.
 
 Not supported: styling per node, subgraphs per region, and pictures of several pipelines at
 once (draw each on its own).
@@ -21,6 +22,7 @@ from jaya_pulumi.dsl import (
     AWSLambda,
     Node,
     Pipeline,
+    WarehouseRef,
     expand,
     function_name_template,
     physical_function_name,
@@ -46,12 +48,14 @@ _MERMAID_SHAPES: dict[str, tuple[str, str]] = {
     "AWSLambda": ("(", ")"),
     "Firehose": ("[/", "/]"),
     "Table": ("[[", "]]"),
+    "RedshiftServerless": ("{{", "}}"),
 }
 _DOT_SHAPES: dict[str, str] = {
     "S3": "cylinder",
     "AWSLambda": "box",
     "Firehose": "parallelogram",
     "Table": "box3d",
+    "RedshiftServerless": "hexagon",
 }
 
 
@@ -86,6 +90,8 @@ class GraphEdge:
     """The id of the target node."""
     lines: tuple[str, ...]
     """What flows along the edge, one line per trigger (empty: no label)."""
+    dashed: bool = False
+    """True for an edge outside the ``>>`` graph (a warehouse beside the tables it hosts)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,17 @@ def describe(pipeline: Pipeline, stack: str | None = None) -> PipelineGraph:
     edges = tuple(
         GraphEdge(ids[id(a)], ids[id(b)], _edge_lines(pipeline, a, b)) for a, b in pipeline.edges
     )
-    return PipelineGraph(pipeline.name, nodes, edges)
+    extra_nodes: list[GraphNode] = []
+    extra_edges: list[GraphEdge] = []
+    for i, wh in enumerate(pipeline.warehouses, start=len(ids) + 1):
+        wh_id = f"n{i}"
+        name = f"{_expand(wh.namespace, stack)}/{_expand(wh.workgroup, stack)}"
+        extra_nodes.append(GraphNode(wh_id, wh.kind, "RedshiftServerless", name, wh.label))
+        for table in pipeline.tables:
+            refs = [v for v in table.db_conf.values() if isinstance(v, WarehouseRef)]
+            if any(ref.warehouse is wh for ref in refs):
+                extra_edges.append(GraphEdge(wh_id, ids[id(table)], ("hosts",), dashed=True))
+    return PipelineGraph(pipeline.name, nodes + tuple(extra_nodes), edges + tuple(extra_edges))
 
 
 def to_mermaid(pipeline: Pipeline, stack: str | None = None) -> str:
@@ -122,11 +138,12 @@ def to_mermaid(pipeline: Pipeline, stack: str | None = None) -> str:
         text = "<br/>".join(_mermaid_text(line) for line in node.lines)
         out.append(f'    {node.id}{opening}"{text}"{closing}')
     for edge in graph.edges:
+        arrow = "-.->" if edge.dashed else "-->"
         if edge.lines:
             text = "<br/>".join(_mermaid_text(line) for line in edge.lines)
-            out.append(f'    {edge.source} -->|"{text}"| {edge.target}')
+            out.append(f'    {edge.source} {arrow}|"{text}"| {edge.target}')
         else:
-            out.append(f"    {edge.source} --> {edge.target}")
+            out.append(f"    {edge.source} {arrow} {edge.target}")
     return "\n".join(out) + "\n"
 
 
@@ -144,7 +161,10 @@ def to_dot(pipeline: Pipeline, stack: str | None = None) -> str:
         label = _dot_string("\n".join(node.lines))
         out.append(f"    {node.id} [label={label}, shape={shape}];")
     for edge in graph.edges:
-        attrs = f" [label={_dot_string(chr(10).join(edge.lines))}]" if edge.lines else ""
+        parts = [f"label={_dot_string(chr(10).join(edge.lines))}"] if edge.lines else []
+        if edge.dashed:
+            parts.append("style=dashed")
+        attrs = f" [{', '.join(parts)}]" if parts else ""
         out.append(f"    {edge.source} -> {edge.target}{attrs};")
     out.append("}")
     return "\n".join(out) + "\n"

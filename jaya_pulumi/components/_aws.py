@@ -22,8 +22,12 @@ with warnings.catch_warnings():
     # Reading a class runs each lazily loaded service module now, inside the filter.
     _LOADED = (
         aws.cloudwatch.LogGroup,
+        aws.ec2.SecurityGroup,
         aws.iam.Role,
         aws.kinesis.FirehoseDeliveryStream,
         aws.lambda_.Function,
+        aws.redshift.get_cluster_output,
+        aws.redshiftserverless.Workgroup,
         aws.s3.Bucket,
+        aws.vpc.SecurityGroupIngressRule,
     )

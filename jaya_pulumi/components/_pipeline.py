@@ -23,18 +23,22 @@ from jaya_pulumi.components._firehose import FirehoseStream
 from jaya_pulumi.components._function import Function
 from jaya_pulumi.components._layer import requirements_layer
 from jaya_pulumi.components._table import RedshiftTable
+from jaya_pulumi.components._warehouse import ServerlessWarehouse
 from jaya_pulumi.dsl import (
     QUARANTINE_PREFIX,
     AWSLambda,
     BucketGroup,
+    Firehose,
     MapS3ToFirehoseLambda,
     Pipeline,
+    WarehouseRef,
     bucket_component_name,
     expand,
     firehose_component_name,
     function_component_name,
     physical_bucket_name,
     physical_function_name,
+    resolve_refs,
     table_component_name,
 )
 from jaya_pulumi.errors import ConfigurationError
@@ -71,6 +75,8 @@ class PipelineComponent(pulumi.ComponentResource):
     """Delivery stream components by ``firehose_name`` as written."""
     tables: dict[str, RedshiftTable]
     """Table components by ``schema.table``."""
+    warehouses: dict[str, ServerlessWarehouse]
+    """Redshift Serverless components by workgroup name as written."""
     quarantines: dict[str, pulumi.Output[str]]
     """``s3://bucket/prefix`` where each quarantining mapper writes its bad lines, by node name."""
     outputs: pulumi.Output[dict[str, Any]]
@@ -87,7 +93,9 @@ class PipelineComponent(pulumi.ComponentResource):
         self.functions = {}
         self.firehoses = {}
         self.tables = {}
+        self.warehouses = {}
         self.quarantines = {}
+        by_node: dict[int, ServerlessWarehouse] = {}
 
         for group in pipeline.buckets:
             self.buckets[group.bucket_name] = Bucket(
@@ -98,11 +106,25 @@ class PipelineComponent(pulumi.ComponentResource):
                 noncurrent_days=group.noncurrent_days,
             )
 
+        for wh in pipeline.warehouses:
+            by_node[id(wh)] = self.warehouses[wh.workgroup] = ServerlessWarehouse(
+                f"{pipeline.name}-{wh.workgroup.replace('{stack}', 'stack')}",
+                wh,
+                namespace_name=expand(wh.namespace, plan.stack),
+                workgroup_name=expand(wh.workgroup, plan.stack),
+                region=wh.region_name or plan.default_region,
+                opts=self._opts(wh.region_name, plan),
+            )
+
+        def resolve(ref: WarehouseRef) -> pulumi.Output[str]:
+            return by_node[id(ref.warehouse)].resolve(ref)
+
         for table in pipeline.tables:
             self.tables[table.key] = RedshiftTable(
                 table_component_name(pipeline, table),
                 table,
                 opts=pulumi.ResourceOptions(parent=self),
+                db_conf=resolve_refs(table.db_conf, resolve),
             )
         for firehose in pipeline.firehoses:
             table = pipeline.table_of(firehose)
@@ -116,6 +138,8 @@ class PipelineComponent(pulumi.ComponentResource):
                 table=self.tables[table.key],
                 data_table_name=table.key,
                 columns=firehose.columns or table.column_names,
+                resolve=resolve,
+                endpoint=self._endpoint(firehose, by_node),
                 opts=self._opts(firehose.region_name, plan),
             )
 
@@ -172,6 +196,12 @@ class PipelineComponent(pulumi.ComponentResource):
                     for key, f in self.functions.items()
                 },
                 "quarantine": self.quarantines,
+                # only with a RedshiftServerless, so the outputs of other pipelines stay as they were
+                **(
+                    {"warehouses": {key: w.summary for key, w in self.warehouses.items()}}
+                    if self.warehouses
+                    else {}
+                ),
             }
         )
         self.register_outputs({"outputs": self.outputs})
@@ -187,6 +217,17 @@ class PipelineComponent(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         return pulumi.ResourceOptions(parent=self, provider=self._providers[region])
+
+    @staticmethod
+    def _endpoint(
+        firehose: Firehose, by_node: Mapping[int, ServerlessWarehouse]
+    ) -> tuple[pulumi.Output[str], pulumi.Output[int]] | None:
+        """The ``(host, port)`` of the warehouse this program creates for ``firehose``, if any."""
+        ref = (firehose.db_conf or {}).get("workgroup")
+        if not isinstance(ref, WarehouseRef):
+            return None
+        warehouse = by_node[id(ref.warehouse)]
+        return warehouse.address, warehouse.port
 
     def _account(self, region: str | None, plan: _Plan) -> pulumi.Output[str]:
         key = None if region is None or region == plan.default_region else region

@@ -29,7 +29,13 @@ from jaya_pulumi.dsl._naming import (
 )
 from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline, Trigger
 from jaya_pulumi.dsl._s3 import S3, STACK_PLACEHOLDER, S3Event
-from jaya_pulumi.dsl._table import ConfigSecret, Table
+from jaya_pulumi.dsl._table import ConfigSecret, Table, check_db_conf
+from jaya_pulumi.dsl._warehouse import (
+    REDSHIFT_SERVERLESS_PORT,
+    RedshiftServerless,
+    WarehouseRef,
+    resolve_refs,
+)
 from jaya_pulumi.errors import warn_once
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
     "QUARANTINE_PREFIX",
+    "REDSHIFT_SERVERLESS_PORT",
     "S3",
     "STACK_PLACEHOLDER",
     "AWSLambda",
@@ -54,16 +61,20 @@ __all__ = [
     "MapS3ToFirehoseLambda",
     "Node",
     "Pipeline",
+    "RedshiftServerless",
     "S3Event",
     "Table",
     "Trigger",
+    "WarehouseRef",
     "bucket_component_name",
+    "check_db_conf",
     "expand",
     "firehose_component_name",
     "function_component_name",
     "function_name_template",
     "physical_bucket_name",
     "physical_function_name",
+    "resolve_refs",
     "table_component_name",
     "warn_once",
 ]

@@ -16,6 +16,7 @@ from jaya_pulumi.dsl._firehose import Firehose, MapS3ToFirehoseLambda
 from jaya_pulumi.dsl._function import AWSLambda, CopyS3Lambda
 from jaya_pulumi.dsl._s3 import S3, S3Event, _prefixes_overlap
 from jaya_pulumi.dsl._table import Table
+from jaya_pulumi.dsl._warehouse import RedshiftServerless, warehouses_in
 from jaya_pulumi.errors import PipelineDefinitionError
 
 if TYPE_CHECKING:
@@ -143,6 +144,17 @@ class Pipeline:
     def tables(self) -> tuple[Table, ...]:
         """Every table node, in order of appearance."""
         return tuple(n for n in self.nodes if isinstance(n, Table))
+
+    @property
+    def warehouses(self) -> tuple[RedshiftServerless, ...]:
+        """The ``RedshiftServerless`` warehouses whose ``db_conf`` its tables and streams use.
+
+        They are not nodes of the graph; :func:`jaya_pulumi.components.build` creates them, and
+        ``jaya graph`` draws them beside the tables.
+        """
+        confs = [t.db_conf for t in self.tables]
+        confs += [f.db_conf for f in self.firehoses if f.db_conf is not None]
+        return warehouses_in(confs)
 
     def firehoses_of(self, function: AWSLambda) -> list[Firehose]:
         """The delivery streams ``function`` sends records to, in edge order."""
@@ -337,6 +349,12 @@ class Pipeline:
                     f"Write {fh.label} >> Table(db_conf, {fh.table_name!r}, ...)."
                 )
             table = tables[0]
+            if fh.table is not None and fh.table is not table:
+                raise PipelineDefinitionError(
+                    f"{fh.label} was made with Firehose.for_table({fh.table.label}, ...) but feeds "
+                    f"{table.label}; it would log in and COPY with the other table's connection. "
+                    f"Write {fh.label} >> the table given to for_table."
+                )
             if fh.table_name not in (table.table_name, table.key):
                 raise PipelineDefinitionError(
                     f"{fh.label} loads table_name={fh.table_name!r} but feeds {table.label}; COPY would "
