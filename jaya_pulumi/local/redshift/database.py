@@ -11,10 +11,9 @@ its own database, dropped when it stops.
 Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto and in a
 :class:`~jaya_pulumi.local.firehose.emulator.FirehoseEmulator`, which receives every ``PutRecordBatch``
 and ``PutRecord`` made through boto3 while the harness runs (see that module for what is
-emulated). Calls a handler makes are checked against its role's policy
-(``firehose:PutRecordBatch`` on the stream's ARN), so a missing Lambda -> Firehose edge is an
-``AccessDeniedException`` locally too. The emulator's own S3 writes are the service's: they are not
-checked against the delivery role.
+emulated). IAM checks the handler's call before it gets here (``local/iam.py``), so a missing
+Lambda -> Firehose edge is an ``AccessDeniedException`` locally too. The emulator's own S3 writes
+are the service's: they are not checked against the delivery role.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from botocore.exceptions import ClientError
 
 from jaya_pulumi.errors import JayaError
 from jaya_pulumi.local.firehose.emulator import FirehoseEmulator, StreamSettings
-from jaya_pulumi.local.iam import access_denied, answer
+from jaya_pulumi.local.iam import answer
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import qualified_table_name
@@ -41,12 +40,10 @@ from jaya_pulumi.redshift.spec import TableSpec
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
-    from jaya_pulumi.local.iam import CompiledPolicy
-
 __all__ = ["LocalRedshift"]
 
 _CONNECTION_KEYS = ("host", "port", "database", "user", "password", "dialect", "sslmode")
-_ACTIONS = {"PutRecordBatch": "firehose:PutRecordBatch", "PutRecord": "firehose:PutRecord"}
+_ANSWERED = frozenset({"PutRecordBatch", "PutRecord"})
 
 
 class LocalRedshift:
@@ -226,33 +223,20 @@ class LocalRedshift:
     # -- API calls --------------------------------------------------------------------------
 
     def call(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        *,
-        principal: str | None = None,
-        policy: CompiledPolicy | None = None,
+        self, operation: str, params: Mapping[str, Any]
     ) -> tuple[AWSResponse, dict[str, Any]] | None:
         """Answer a Firehose ``PutRecordBatch``/``PutRecord`` call, or ``None`` to let moto answer.
 
-        :param principal: ``role/function`` of the handler making the call, if one is.
-        :param policy: that role's policy; the call is denied unless it allows the action.
+        IAM has allowed the call already (the sandbox's guard runs first).
         """
         emulator = self.emulator
         name = str(params.get("DeliveryStreamName", ""))
         if (
             emulator is None
-            or operation not in _ACTIONS
+            or operation not in _ANSWERED
             or name.split("/")[-1] not in emulator.streams
         ):
             return None
-        action = _ACTIONS[operation]
-        if policy is not None:
-            arn = emulator.stream(name).arn
-            if not policy.allows(action, arn):
-                return access_denied(
-                    "firehose", operation, self.account_id, str(principal), action, arn
-                )
         try:
             if operation == "PutRecordBatch":
                 parsed = emulator.put_record_batch(name, params.get("Records") or [])
