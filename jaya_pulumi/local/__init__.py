@@ -12,7 +12,9 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 - ``iam.py``: policy evaluation on every call a handler makes, the one AccessDenied builder.
 - ``iam_actions.py``: the actions and resource ARNs each call is checked for; ARN builders.
 - ``awslambda.py``: a function loaded from its archive, and invocation.
-- ``s3.py``: notifications and dispatch (cascades run synchronously, with retries).
+- ``s3.py``: notifications and dispatch (cascades run synchronously, with retries; a recursive
+  loop is stopped after 16 invocations, as Lambda does).
+- ``requirements.py``: functions' pinned requirements against what is installed locally.
 - ``firehose/``: the API (limits, errors) and the emulator (buffering, staging).
 - ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation.
 - ``errors.py``: the harness's errors, all ``JayaError``\\ s.
@@ -29,6 +31,8 @@ from jaya_pulumi.local.errors import (
     HandlerFailedError,
     HarnessError,
     MarshalError,
+    RecursiveInvocationError,
+    RequirementMismatchWarning,
     ResourceRejectedError,
     UnsupportedCopyOptionError,
 )
@@ -51,6 +55,8 @@ __all__ = [
     "LambdaContext",
     "LocalFunction",
     "MarshalError",
+    "RecursiveInvocationError",
+    "RequirementMismatchWarning",
     "ResourceRejectedError",
     "StreamSettings",
     "UnsupportedCopyOptionError",

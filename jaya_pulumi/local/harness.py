@@ -33,6 +33,7 @@ from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceR
 from jaya_pulumi.local.firehose import FirehoseEmulator
 from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
+from jaya_pulumi.local.requirements import warn_requirement_mismatches
 from jaya_pulumi.local.s3 import S3Dispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
@@ -121,6 +122,7 @@ class Harness(S3Dispatch):
             )
         Harness._running = self
         self._started = True
+        warn_requirement_mismatches(self.pipeline.functions)
         try:
             self._start_aws()
             self._synthesis = synth(

@@ -102,16 +102,15 @@ class S3Dispatch:
 
     def _stop_loop(self, fn: LocalFunction, fn_arn: str, event_body: Any) -> None:
         """Stop the invocation that continues a recursive loop, as Lambda does (no retry)."""
-        chain = [f"{a.function.node}" for a in self.account.active] + [fn.node]
-        writes = [w for a in self.account.active for w in a.invocation.writes[-1:]]
+        chain = [a.function.node for a in self.account.active] + [fn.node]
         stopped = Invocation(fn.node, fn.name, event_body, 1, str(uuid.uuid4()))
         stopped.error = RecursiveInvocationError(
             f"Lambda stopped a recursive loop: {fn.node} ({fn.name}) would be invoked a "
-            f"{MAX_CASCADE_DEPTH + 1}th time in one chain of S3 events "
-            f"({' -> '.join(chain[:3])} -> ... -> {chain[-1]}; the last writes: "
-            f"{', '.join(writes[-2:]) or 'none recorded'}). A handler writes where its own "
-            "trigger fires, which the pipeline does not declare: write under a prefix no trigger "
-            "watches, or to another bucket. The event went to the failure destination."
+            f"{len(chain)}th time in one chain of S3 events, on "
+            f"{', '.join(stopped.keys) or 'its event'} ({' -> '.join(chain[:2])} -> ... -> "
+            f"{chain[-1]}). A handler writes where a trigger of the chain fires, which the "
+            "pipeline does not declare: write under a prefix no trigger watches, or to another "
+            "bucket. The event went to the failure destination, if the function has one."
         )
         self.account.invocations.append(stopped)
         self._fail(stopped, fn_arn, event_body)
