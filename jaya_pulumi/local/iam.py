@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -296,7 +297,7 @@ class Authorizer:
         self._caller = caller
         self._account = account
         self._names = names
-        self._resolving = False
+        self._here = threading.local()  # per thread: a transfer's worker threads call at once
 
     def remember(self, params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
         """``before-parameter-build``: keep the call's parameters as the caller gave them."""
@@ -304,7 +305,7 @@ class Authorizer:
 
     def authorize(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
         """``before-call``: the service's AccessDenied when the caller's role may not, else None."""
-        if self._resolving:
+        if getattr(self._here, "resolving", False):
             return None
         caller = self._caller()
         if caller is None:
@@ -312,13 +313,13 @@ class Authorizer:
         role, principal = caller
         prefix = iam_prefix(model.service_model.signing_name)
         region = str(context.get("client_region") or "us-east-1")
-        self._resolving = True  # a name lookup's own call is the harness's
+        self._here.resolving = True  # a name lookup's own call is the harness's
         try:
             checks = request_checks(
                 prefix, model.name, context.get(PARAMS, {}), region, self._account, self._names
             )
         finally:
-            self._resolving = False
+            self._here.resolving = False
         policy = self.policies.compiled(role)
         for action, resource in checks:
             decision = policy.decide(action, resource)

@@ -70,3 +70,14 @@ def write_back(event: dict[str, Any], context: Any) -> None:
     s3 = boto3.client("s3")
     for obj in s3_objects(event):
         s3.put_object(Bucket=obj.bucket, Key=f"again/{obj.key}", Body=b"x")
+
+
+def other_services(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Create a queue and read a secret: no pipeline grants either."""
+    return {
+        "sqs": _outcome(lambda: boto3.client("sqs").create_queue(QueueName="side-channel")),
+        "secret": _outcome(
+            lambda: boto3.client("secretsmanager").get_secret_value(SecretId="db-creds")
+        ),
+        "whoami": _outcome(lambda: boto3.client("sts").get_caller_identity()),
+    }

@@ -11,6 +11,7 @@ from iam_handlers import (
     copy_with_tags,
     create_backdoor_user,
     manage_own_stream,
+    other_services,
     read_missing,
 )
 
@@ -40,6 +41,29 @@ def test_an_iam_call_from_a_handler_is_access_denied_naming_iam_create_user() ->
         assert f"assumed-role/{role}/{h.function('backdoor').name} is not authorized" in message
         assert f"iam:CreateUser on resource: arn:aws:iam::{ACCOUNT}:user/backdoor" in message
         assert h.client("iam").list_users()["Users"] == []  # moto never saw the call
+
+
+def test_sqs_and_secrets_manager_calls_are_denied_on_their_arns() -> None:
+    p = (
+        S3("other-in", on=[S3.ALL_CREATED_OBJECTS])
+        >> AWSLambda("other", other_services)
+        >> S3("other-out")
+    )
+    with test(Pipeline("other", [p])) as h:
+        secret = h.client("secretsmanager").create_secret(Name="db-creds", SecretString="pw")
+        h.client("s3").put_object(Bucket="other-in", Key="k", Body=b"x")
+
+        outcome = h.invocations("other")[0].result
+        queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:side-channel"
+        assert outcome["sqs"].startswith("403 AccessDenied: ")
+        assert f"sqs:CreateQueue on resource: {queue}" in outcome["sqs"]
+        # the secret's full ARN, with the suffix AWS adds to its name
+        assert secret["ARN"].startswith(f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db-")
+        assert outcome["secret"].startswith("400 AccessDeniedException: ")
+        assert f"secretsmanager:GetSecretValue on resource: {secret['ARN']} " in outcome["secret"]
+        assert outcome["whoami"] == "allowed"  # IAM does not check sts:GetCallerIdentity
+        queues = h.client("sqs").list_queues().get("QueueUrls", [])
+        assert not any(url.endswith("/side-channel") for url in queues)
 
 
 def test_tagging_without_a_grant_names_s3_put_object_tagging() -> None:
