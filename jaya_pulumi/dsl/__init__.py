@@ -30,7 +30,7 @@ from jaya_pulumi.dsl._naming import (
 from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline, Trigger
 from jaya_pulumi.dsl._s3 import S3, STACK_PLACEHOLDER, S3Event
 from jaya_pulumi.dsl._table import ConfigSecret, Table
-from jaya_pulumi.dsl._warnings import warn_once
+from jaya_pulumi.errors import warn_once
 
 __all__ = [
     "ALLOWED_EDGES",

@@ -15,8 +15,8 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 - ``s3.py``: notifications and dispatch (cascades run synchronously, with retries; a recursive
   loop is stopped after 16 invocations, as Lambda does).
 - ``requirements.py``: functions' pinned requirements against what is installed locally.
-- ``firehose/``: the API (limits, errors) and the emulator (buffering, staging).
-- ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation.
+- ``firehose/``: streams and call routing, limits and errors, the emulator (buffering, staging).
+- ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation; no Firehose.
 - ``errors.py``: the harness's errors, all ``JayaError``\\ s.
 
 Import direction: ``local`` builds on ``jaya_pulumi.mocks`` (``JayaMocks``, ``synth``, event

@@ -12,7 +12,8 @@ import importlib.metadata
 import re
 from collections.abc import Iterable
 
-from jaya_pulumi.dsl import AWSLambda, warn_once
+from jaya_pulumi.dsl import AWSLambda
+from jaya_pulumi.errors import warn_once
 from jaya_pulumi.local.errors import RequirementMismatchWarning
 
 __all__ = ["requirement_mismatches", "warn_requirement_mismatches"]

