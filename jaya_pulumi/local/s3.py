@@ -2,10 +2,12 @@
 
 A notification runs the target function at once, with asynchronous semantics (``retries``
 further attempts on failure); a function's own writes cascade synchronously. Lambda's recursive
-loop detection is emulated: the invocation that would be the 17th of one chain of events
-(:data:`MAX_CASCADE_DEPTH`) is stopped, not retried, and its event goes to the function's failure
-destination. This catches the loops the graph check cannot see (a handler writing where its
-pipeline does not declare). A handler's calls are checked against its role in ``iam.py``.
+loop detection is emulated: an invocation that would be a function's 17th in one chain of events
+(:data:`MAX_LOOP_INVOCATIONS`) is stopped, not retried, and its event goes to the function's
+failure destination. This catches the loops the graph check cannot see (a handler writing where
+its pipeline does not declare). A chain deeper than :data:`MAX_CASCADE_DEPTH` nested invocations
+is stopped the same way (the harness runs cascades on one stack). A handler's calls are checked
+against its role in ``iam.py``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from jaya_pulumi.local.errors import HarnessError, RecursiveInvocationError
 from jaya_pulumi.local.iam import PARAMS
 from jaya_pulumi.mocks import destination_record, s3_record
 
-__all__ = ["MAX_CASCADE_DEPTH", "S3Dispatch"]
+__all__ = ["MAX_CASCADE_DEPTH", "MAX_LOOP_INVOCATIONS", "S3Dispatch"]
 
-MAX_CASCADE_DEPTH = 16
-"""Invocations in one chain after which the harness stops a loop, as Lambda's loop detection does."""
+MAX_LOOP_INVOCATIONS = 16
+"""A function's invocations in one chain of events after which Lambda stops the next one."""
+MAX_CASCADE_DEPTH = 32
+"""Nested invocations (any functions) after which the harness stops a chain: it runs on one stack."""
 
 _WRITES = frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
 
@@ -76,7 +80,7 @@ class S3Dispatch:
         if target is None:
             return
         fn = target[0]
-        if len(self.account.active) >= MAX_CASCADE_DEPTH:
+        if self._loops(fn):
             self._stop_loop(fn, fn_arn, event_body)
             return
         for attempt in range(1, self.retries + 2):
@@ -100,13 +104,24 @@ class S3Dispatch:
             self._send_to_queue(queue, record)
             self.account.dead_lettered.append((invocation, queue))
 
+    def _loops(self, fn: LocalFunction) -> bool:
+        """Whether invoking ``fn`` now continues a chain Lambda (or the harness) stops."""
+        active = self.account.active
+        if len(active) >= MAX_CASCADE_DEPTH:
+            return True
+        return sum(a.function is fn for a in active) >= MAX_LOOP_INVOCATIONS
+
     def _stop_loop(self, fn: LocalFunction, fn_arn: str, event_body: Any) -> None:
-        """Stop the invocation that continues a recursive loop, as Lambda does (no retry)."""
+        """Stop the invocation that continues a recursive loop, as Lambda does (no retry).
+
+        For every dispatcher of events to functions (S3 here; queues and topics alike).
+        """
         chain = [a.function.node for a in self.account.active] + [fn.node]
+        times = chain.count(fn.node)
         stopped = Invocation(fn.node, fn.name, event_body, 1, str(uuid.uuid4()))
         stopped.error = RecursiveInvocationError(
-            f"Lambda stopped a recursive loop: {fn.node} ({fn.name}) would be invoked a "
-            f"{len(chain)}th time in one chain of S3 events, on "
+            f"Lambda stopped a recursive loop: {fn.node} ({fn.name}) would be invoked "
+            f"{_times(times)} in one chain of events ({len(chain)} invocations), on "
             f"{', '.join(stopped.keys) or 'its event'} ({' -> '.join(chain[:2])} -> ... -> "
             f"{chain[-1]}). A handler writes where a trigger of the chain fires, which the "
             "pipeline does not declare: write under a prefix no trigger watches, or to another "
@@ -145,3 +160,9 @@ class S3Dispatch:
             self.account.active[-1].invocation.writes.append(
                 f"s3://{params.get('Bucket', '?')}/{params.get('Key', '?')}"
             )
+
+
+def _times(count: int) -> str:
+    """``17 times`` as ``a 17th time``."""
+    suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
+    return f"a {count}{suffix} time"
