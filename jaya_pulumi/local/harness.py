@@ -183,6 +183,7 @@ class Harness(S3Dispatch):
                 ("after-call", self._iam.after_call),
                 ("after-call.s3", self._record_write),
                 ("before-call.firehose", self._firehose_call),
+                *self._redshift.data_api_hooks(self.account),
             ],
             guard=self._iam.authorize,
         )

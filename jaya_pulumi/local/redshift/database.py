@@ -8,6 +8,12 @@ ENCODE are left out, with a warning). The server is started only when the progra
 table, or an existing one is used (``test(..., database_url=...)``); either way each harness gets
 its own database, dropped when it stops.
 
+A table whose ``db_conf`` names a ``workgroup`` or ``cluster`` is created through the provider's
+Data API path, answered by :class:`~jaya_pulumi.local.redshift.data_api.DataApiEmulator` on that
+database: the workgroup or cluster and its database are registered there and the secret the
+table names is created in moto, so a handler or a test can then query with
+``boto3.client("redshift-data")`` (``WorkgroupName``, ``Database``, ``SecretArn``).
+
 Firehose (``local/firehose/api.py``) loads these tables through :meth:`LocalRedshift.connect`;
 this module knows nothing of Firehose.
 """
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from jaya_pulumi.errors import JayaError
+from jaya_pulumi.local.redshift.data_api import DataApiEmulator
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import qualified_table_name
@@ -32,9 +39,15 @@ from jaya_pulumi.redshift.spec import TableSpec
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
+    from jaya_pulumi.local._account import Account
+    from jaya_pulumi.local._sandbox import Hook
+
 __all__ = ["LocalRedshift"]
 
-_CONNECTION_KEYS = ("host", "port", "database", "user", "password", "dialect", "sslmode")
+_CONNECTION_KEYS = (
+    *("host", "port", "database", "user", "password", "dialect", "sslmode"),
+    *("workgroup", "cluster", "secretArn", "region", "statementTimeout"),
+)
 
 
 class LocalRedshift:
@@ -56,6 +69,29 @@ class LocalRedshift:
         self.url: str | None = None
         """``postgresql://`` URL of this harness's database, once a table exists."""
         self._closed = False
+        self._secrets: dict[str, Any] = {}
+        self.data_api = DataApiEmulator(self.connect, self._secrets_client)
+        """The Redshift Data API, answered on this harness's database."""
+
+    def _secrets_client(self, region: str) -> Any:
+        if region not in self._secrets:
+            import boto3
+
+            self._secrets[region] = boto3.client("secretsmanager", region_name=region)
+        return self._secrets[region]
+
+    def data_api_hooks(self, account: Account) -> list[Hook]:
+        """The botocore hooks answering ``redshift-data`` calls (the service's own secret
+        lookup runs with the calling handler set aside, as it is not the handler's call)."""
+
+        def aside(call: Any) -> Any:
+            saved, account.active = account.active, []
+            try:
+                return call()
+            finally:
+                account.active = saved
+
+        return self.data_api.hooks(aside)
 
     # -- database -------------------------------------------------------------------------
 
@@ -150,6 +186,20 @@ class LocalRedshift:
         if "tableName" not in inputs or "__provider" not in inputs:
             return  # some other dynamic resource: not ours to create
         local = ConnectionSettings.from_url(self._ensure_database())
+        provider = dill.loads(base64.b64decode(inputs["__provider"]))
+        if inputs.get("workgroup") or inputs.get("cluster"):
+            # the provider's Data API path, answered by the emulation on the local database
+            settings = ConnectionSettings.from_props(inputs)
+            self.data_api.add_target(
+                database=settings.database, workgroup=settings.workgroup, cluster=settings.cluster
+            )
+            if settings.secret_arn:
+                self.data_api.add_secret(settings.secret_arn)
+            props = {k: v for k, v in inputs.items() if k != "__provider"}
+            props["dialect"] = "postgresql"
+            provider.create(props)
+            self._remember(TableSpec.from_props(props))
+            return
         props = {k: v for k, v in inputs.items() if k not in ("__provider", *_CONNECTION_KEYS)}
         props.update(
             host=local.host,
@@ -159,9 +209,10 @@ class LocalRedshift:
             password=local.password,
             dialect="postgresql",
         )
-        provider = dill.loads(base64.b64decode(inputs["__provider"]))
         provider.create(props)
-        spec = TableSpec.from_props(props)
+        self._remember(TableSpec.from_props(props))
+
+    def _remember(self, spec: TableSpec) -> None:
         self.tables[spec.qualified_name] = spec
         if spec.schema is None:
             self.tables[f"public.{spec.name}"] = spec
