@@ -106,8 +106,7 @@ class LocalFirehose:
                 "RoleARN": str(redshift.get("roleArn")),
                 "ClusterJDBCURL": str(redshift.get("clusterJdbcurl")),
                 "CopyCommand": copy_command,
-                "Username": str(redshift.get("username")),
-                "Password": str(redshift.get("password")),
+                **self._credentials(redshift),
                 "S3Configuration": {
                     "RoleARN": str(s3_conf.get("roleArn") or redshift.get("roleArn")),
                     "BucketARN": str(s3_conf.get("bucketArn")),
@@ -121,6 +120,22 @@ class LocalFirehose:
                 },
             },
         )
+
+    def _credentials(self, redshift: Mapping[str, Any]) -> dict[str, Any]:
+        """Username and password, or the Secrets Manager secret (created in moto, as AWS needs
+        it to exist) when the stream has ``secretsManagerConfiguration``."""
+        secret = redshift.get("secretsManagerConfiguration") or {}
+        if not secret.get("enabled"):
+            return {
+                "Username": str(redshift.get("username")),
+                "Password": str(redshift.get("password")),
+            }
+        arn = str(secret.get("secretArn") or "")
+        self.redshift.data_api.add_secret(arn)
+        conf: dict[str, Any] = {"Enabled": True, "SecretARN": arn}
+        if secret.get("roleArn"):
+            conf["RoleARN"] = str(secret["roleArn"])
+        return {"SecretsManagerConfiguration": conf}
 
     def call(
         self, operation: str, params: Mapping[str, Any]
