@@ -17,6 +17,7 @@ invocation delays (retries run at once), SQS/SNS/EventBridge destinations
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from collections.abc import Mapping
 from types import TracebackType
@@ -30,7 +31,7 @@ from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
-from jaya_pulumi.local.firehose import FirehoseEmulator, LocalFirehose
+from jaya_pulumi.local.firehose import FULL_PARAMS, FirehoseEmulator, LocalFirehose
 from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
 from jaya_pulumi.local.requirements import warn_requirement_mismatches
@@ -137,6 +138,7 @@ class Harness(S3Dispatch):
                     f"Pipeline {self.pipeline.name!r} on stack {self.stack!r} cannot be deployed: "
                     + "; ".join(self.account.rejected)
                 )
+            gc.freeze()  # moto and the deploy stay put: the handlers' collections skip them
         except BaseException:
             self.stop()
             raise
@@ -156,6 +158,7 @@ class Harness(S3Dispatch):
         for function in self.account.functions.values():
             function.close()
         self._sandbox.stop()
+        gc.unfreeze()
         self._clients.clear()
         Harness._running = None
         if closing is not None:
@@ -182,6 +185,7 @@ class Harness(S3Dispatch):
                 ("before-parameter-build", self._iam.remember),
                 ("after-call", self._iam.after_call),
                 ("after-call.s3", self._record_write),
+                ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
                 *self._redshift.data_api_hooks(self.account),
             ],
@@ -374,7 +378,7 @@ class Harness(S3Dispatch):
         return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
 
     def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
-        params = context.get(PARAMS)
+        params = context.get(FULL_PARAMS, context.get(PARAMS))  # whole, not the validated cut
         if params is None:
             return None
         with self.account.as_service():  # Firehose's own S3 writes are not the handler's

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from jaya_pulumi.local.redshift.database import LocalRedshift
 
 __all__ = [
+    "FULL_PARAMS",
     "MAX_BYTES_PER_CALL",
     "MAX_RECORDS_PER_CALL",
     "MAX_RECORD_BYTES",
@@ -50,6 +51,11 @@ __all__ = [
 ]
 
 _ANSWERED = frozenset({"PutRecordBatch", "PutRecord"})
+
+
+FULL_PARAMS = "jaya_firehose_params"
+"""Where :meth:`LocalFirehose.remember` keeps a call's parameters whole (botocore validates a copy
+cut to one record)."""
 
 
 class LocalFirehose:
@@ -137,6 +143,30 @@ class LocalFirehose:
             conf["RoleARN"] = str(secret["roleArn"])
         return {"SecretsManagerConfiguration": conf}
 
+    def remember(
+        self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
+    ) -> None:
+        """botocore's ``before-parameter-build.firehose`` hook: keep the call's parameters.
+
+        :meth:`call` answers from them in ``before-call``. A ``PutRecordBatch`` to an emulated
+        stream whose records are all plain ``{"Data": bytes | str}`` (what botocore accepts
+        without a doubt) has botocore validate and serialise its first record only: the request
+        is never sent, and encoding every record in base64 cost more than the runtime's own work.
+        Any other shape goes through botocore's validation whole, with its
+        ``ParamValidationError``.
+        """
+        context[FULL_PARAMS] = dict(params)
+        records = params.get("Records")
+        if (
+            model.name == "PutRecordBatch"
+            and self.emulator is not None
+            and isinstance(records, list)
+            and len(records) > 1
+            and str(params.get("DeliveryStreamName", "")).split("/")[-1] in self.emulator.streams
+            and _plain(records)
+        ):
+            params["Records"] = records[:1]
+
     def call(
         self, operation: str, params: Mapping[str, Any]
     ) -> tuple[AWSResponse, dict[str, Any]] | None:
@@ -160,3 +190,14 @@ class LocalFirehose:
         except ClientError as exc:
             return answer("firehose", 400, {"Error": dict(exc.response.get("Error", {}))})
         return answer("firehose", 200, parsed)
+
+
+def _plain(records: list[Any]) -> bool:
+    """Records botocore's validation accepts for sure: dicts with only ``Data``, bytes or str."""
+    if set(map(type, records)) != {dict} or set(map(len, records)) != {1}:
+        return False
+    try:
+        datas = [record["Data"] for record in records]
+    except KeyError:
+        return False
+    return set(map(type, datas)) <= {bytes, bytearray, str}
