@@ -18,6 +18,7 @@ from jaya_pulumi.dsl._function import (
     HandlerRef,
 )
 from jaya_pulumi.dsl._naming import (
+    MAX_RULE_NAME,
     bucket_component_name,
     expand,
     firehose_component_name,
@@ -25,6 +26,8 @@ from jaya_pulumi.dsl._naming import (
     function_name_template,
     physical_bucket_name,
     physical_function_name,
+    physical_name,
+    source_component_name,
     table_component_name,
 )
 from jaya_pulumi.dsl._pipeline import DEFAULT_VISIBILITY_TIMEOUT, BucketGroup, Pipeline, Trigger
@@ -59,6 +62,7 @@ __all__ = [
     "FAILURE_QUEUE_SUFFIX",
     "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
+    "MAX_RULE_NAME",
     "NOTIFICATION",
     "QUARANTINE_PREFIX",
     "S3",
@@ -91,6 +95,8 @@ __all__ = [
     "function_name_template",
     "physical_bucket_name",
     "physical_function_name",
+    "physical_name",
+    "source_component_name",
     "table_component_name",
     "warn_once",
 ]
