@@ -22,18 +22,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "jaya_pulumi"
 
-ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # dsl -> redshift (issue 9 item 3): Table(...) builds its TableSpec, DDL and dialect through
-        # jaya_pulumi.redshift (imported inside its methods); redshift imports dsl.warn_once, so the
-        # two form a circle. Item 3 is met by shipping redshift's __init__/connection/spec in every
-        # archive (tests/test_packaging.py); the circle itself goes when the table description
-        # moves into dsl. Until then, these three edges only:
-        ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.spec"),
-        ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.connection"),
-        ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.ddl"),
-    }
-)
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
 """Known violations, each named and owned by the work that removes it. Keep it minimal."""
 
 
@@ -221,4 +210,23 @@ def test_a_longer_circle_is_found() -> None:
     }
     assert "rule 4: packages import each other in a circle: dsl <-> packaging <-> redshift" in (
         violations(sources)
+    )
+
+
+def test_local_firehose_builds_on_local_redshift_one_way() -> None:
+    """Issue 9: Firehose routing lives in ``local/firehose``; ``local/redshift`` never imports it."""
+    graph = collect(_sources())
+    back = sorted(
+        f"{module} imports {target}"
+        for module, imported in graph.items()
+        if module.startswith("jaya_pulumi.local.redshift")
+        for target in imported
+        if target.startswith("jaya_pulumi.local.firehose")
+    )
+    assert back == []
+    assert any(
+        target.startswith("jaya_pulumi.local.redshift")
+        for module, imported in graph.items()
+        if module.startswith("jaya_pulumi.local.firehose")
+        for target in imported
     )

@@ -49,7 +49,7 @@ from jaya_pulumi.dsl._sources import (
     check_schedule_expression,
 )
 from jaya_pulumi.dsl._table import ConfigSecret, Table
-from jaya_pulumi.dsl._warnings import warn_once
+from jaya_pulumi.errors import warn_once
 
 __all__ = [
     "ALLOWED_EDGES",

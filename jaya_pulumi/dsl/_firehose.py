@@ -16,8 +16,7 @@ from jaya_pulumi.dsl._chain import Node
 from jaya_pulumi.dsl._function import AWSLambda, HandlerRef, check_signature
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
 from jaya_pulumi.dsl._table import check_secret
-from jaya_pulumi.dsl._warnings import warn_once
-from jaya_pulumi.errors import PipelineDefinitionError
+from jaya_pulumi.errors import PipelineDefinitionError, warn_once
 
 if TYPE_CHECKING:
     from jaya_pulumi.dsl._table import Table

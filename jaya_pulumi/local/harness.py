@@ -29,7 +29,7 @@ from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
-from jaya_pulumi.local.firehose import FirehoseEmulator
+from jaya_pulumi.local.firehose import FirehoseEmulator, LocalFirehose
 from jaya_pulumi.local.redshift.database import LocalRedshift
 from jaya_pulumi.local.s3 import S3Dispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
@@ -100,6 +100,7 @@ class Harness(S3Dispatch):
         self._sandbox = Sandbox()
         self._started = False
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
+        self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -138,7 +139,8 @@ class Harness(S3Dispatch):
         self._started = False
         closing: Exception | None = None
         try:
-            self._redshift.close()  # Firehose delivers what it still buffers, at exit
+            self._firehose.close()  # Firehose delivers what it still buffers, at exit
+            self._redshift.close()
         except Exception as exc:  # finish stopping first, then report it
             closing = exc
         for function in self.account.functions.values():
@@ -172,6 +174,7 @@ class Harness(S3Dispatch):
                 ("after-call.s3", self._record_write),
                 ("before-parameter-build.firehose", self._remember_firehose_params),
                 ("before-call.firehose", self._firehose_call),
+                *self._redshift.data_api_hooks(self.account),
             ],
         )
         self._session = boto3.session.Session(region_name=self.region)
@@ -228,8 +231,8 @@ class Harness(S3Dispatch):
         pending = self.account.failures[self._reported :]
         self._reported = len(self.account.failures)
         if not pending:
-            if self._redshift.emulator is not None:
-                self._redshift.emulator.check()
+            if self._firehose.emulator is not None:
+                self._firehose.emulator.check()
             return
         went = {id(i): queue for i, queue in self.account.dead_lettered}
         lines = [
@@ -269,9 +272,9 @@ class Harness(S3Dispatch):
     @property
     def firehose(self) -> FirehoseEmulator:
         """The Firehose emulator (set ``h.firehose.clock`` to drive buffering intervals)."""
-        if self._redshift.emulator is None:
+        if self._firehose.emulator is None:
             raise HarnessError(f"Pipeline {self.pipeline.name!r} has no Firehose.")
-        return self._redshift.emulator
+        return self._firehose.emulator
 
     def flush(self) -> None:
         """Deliver what every Firehose stream buffers: stage it and COPY it into its table now.
@@ -375,7 +378,7 @@ class Harness(S3Dispatch):
             [],
         )  # Firehose's own S3 writes are not the handler's
         try:
-            return self._redshift.call(
+            return self._firehose.call(
                 model.name,
                 params,
                 principal=active.principal if active else None,

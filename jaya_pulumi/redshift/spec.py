@@ -23,8 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from jaya_pulumi.dsl import warn_once
-from jaya_pulumi.errors import PipelineDefinitionError
+from jaya_pulumi.errors import PipelineDefinitionError, warn_once
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

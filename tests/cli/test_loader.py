@@ -105,6 +105,21 @@ def test_the_same_file_works_under_test_and_synth(beside: Path, tmp_path: Path) 
     s.resource_count_is("aws:lambda/function:Function", 1)
 
 
+def test_synth_of_the_pipeline_file_itself_ships_the_handler_by_reference(beside: Path) -> None:
+    s = synth(beside)  # a pipeline file, not a program: loaded as jaya local loads it
+    s.resource_count_is("aws:lambda/function:Function", 1)
+    code = s.get("aws:lambda/function:Function").inputs["code"]
+    shipped = code.assets[f"{beside.stem}.py"]
+    assert shipped.text == BESIDE  # the module itself, imported by name inside Lambda
+    assert json.dumps(beside.stem) in code.assets["jaya_entry.py"].text
+
+
+def test_synth_of_the_seed_style_example_builds_its_pipeline_without_deploying() -> None:
+    s = synth(SEED)  # ends in deploy.deploy_pipeline(...): recorded, then built under the mocks
+    s.resource_count_is("jaya:index:Pipeline", 1)
+    s.resource_count_is("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", 1)
+
+
 def test_the_seed_example_ships_its_mapper_by_value_saying_why() -> None:
     (piper,) = jaya_pulumi.load_pipelines(SEED)
     (mapper,) = piper.functions
