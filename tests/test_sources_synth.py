@@ -284,24 +284,58 @@ def test_overlapping_filters_via_eventbridge_become_one_rule_each() -> None:
     assert notification.inputs["eventbridge"] is True
     assert "lambdaFunctions" not in notification.inputs
     patterns = {r.name: json.loads(r.inputs["eventPattern"]) for r in s.of_type(RULE)}
-    assert patterns["routes-rule-shared-bucket-f-1"] == {
+    assert patterns["shared-bucket-rule-f-1"] == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
         "detail": {"bucket": {"name": ["shared-bucket"]}},
     }
-    assert patterns["routes-rule-shared-bucket-g-2"]["detail"]["object"] == {
-        "key": [{"prefix": "in/"}]
-    }
+    assert patterns["shared-bucket-rule-g-2"]["detail"]["object"] == {"key": [{"prefix": "in/"}]}
     # Functions are invoked with a permission scoped to their rule.
-    rule_f = s.get(RULE, "routes-rule-shared-bucket-f-1")
-    permission = s.get(PERMISSION, "routes-rule-shared-bucket-f-1-allow")
+    rule_f = s.get(RULE, "shared-bucket-rule-f-1")
+    permission = s.get(PERMISSION, "shared-bucket-rule-f-1-allow")
     assert permission.inputs["sourceArn"] == rule_f.state["arn"]
     assert permission.inputs["principal"] == "events.amazonaws.com"
     # The queue lets in exactly its rule.
-    rule_q = s.get(RULE, "routes-rule-shared-bucket-later-3")
+    rule_q = s.get(RULE, "shared-bucket-rule-later-3")
     (statement,) = json.loads(s.get(QUEUE_POLICY).inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Condition"]["ArnEquals"] == {"aws:SourceArn": rule_q.state["arn"]}
     (to_queue,) = s.find(TARGET, rule="routes-shared-bucket-later-3-staging")
     assert to_queue.inputs["arn"] == s.get(QUEUE, "routes-queue-later").state["arn"]
     assert s.get(QUEUE_POLICY).urn in to_queue.depends_on
+
+
+def test_previews_group_queue_topic_schedule_and_rule_resources_with_their_node() -> None:
+    from pulumi.automation.events import EngineEvent, OpType, ResourcePreEvent, StepEventMetadata
+
+    from jaya_pulumi.automation import NodeEvents
+
+    pipeline = Pipeline(
+        "grouped",
+        [
+            S3("grouped-src", on=[S3.ALL_CREATED_OBJECTS], via="eventbridge")
+            >> SQS("work")
+            >> AWSLambda("worker", do_nothing)
+            >> SNS("done"),
+            Schedule("rate(1 hour)", name="hourly") >> AWSLambda("ticker", do_nothing),
+        ],
+    )
+    s = synth(pipeline, stack="staging")
+    events = NodeEvents(pipeline)
+    for r in s.resources:
+        meta = StepEventMetadata(op=OpType.CREATE, urn=r.urn, type=r.type, provider="")
+        events.handle(EngineEvent(1, 0, resource_pre_event=ResourcePreEvent(meta)))
+    groups = {g.label: {(r.type, r.name) for r in g.resources} for g in events.nodes}
+    assert (QUEUE, "grouped-queue-work-dlq") in groups["SQS('work')"]
+    assert (QUEUE_POLICY, "grouped-queue-work-policy") in groups["SQS('work')"]
+    assert (KEY, "grouped-topic-done-key") in groups["SNS('done')"]
+    assert (RULE, "grouped-schedule-hourly") in groups["Schedule('rate(1 hour)', name='hourly')"]
+    assert (PERMISSION, "grouped-schedule-hourly-allow") in groups[
+        "Schedule('rate(1 hour)', name='hourly')"
+    ]
+    # The bucket's EventBridge rule and its target group with the bucket.
+    assert (RULE, "grouped-src-rule-work-1") in groups["S3('grouped-src')"]
+    assert (TARGET, "grouped-src-rule-work-1-target") in groups["S3('grouped-src')"]
+    # Nothing of a queue, topic or rule is left to the pipeline's own group.
+    leftovers = {t for t, _ in groups["Pipeline('grouped')"]}
+    assert not leftovers & {QUEUE, QUEUE_POLICY, TOPIC, KEY, RULE, TARGET}

@@ -372,8 +372,9 @@ class PipelineComponent(pulumi.ComponentResource):
     ) -> EventRule:
         """The EventBridge rule that routes one S3 subscription (``via="eventbridge"``)."""
         base = f"{bucket_component_name(group)}-{trigger.target.key}-{index}"
+        # Named after the bucket's component, so previews group the rule with its bucket.
         rule = EventRule(
-            f"{pipeline.name}-rule-{base}",
+            f"{bucket_component_name(group)}-rule-{trigger.target.key}-{index}",
             physical_name(pipeline, base, plan.stack, MAX_RULE_NAME),
             event_pattern=eventbridge_pattern(plan.bucket_names[id(group)], trigger.event),
             description=f"{trigger.describe()} (jaya_pulumi)"[:512],
