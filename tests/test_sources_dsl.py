@@ -211,3 +211,26 @@ def test_queue_and_topic_names_are_checked() -> None:
 def test_cross_region_queue_reader_is_refused() -> None:
     with pytest.raises(PipelineDefinitionError, match="joined within one region"):
         Pipeline("xr", [SQS("q", region_name="us-east-1") >> AWSLambda("f", handler, "eu-west-1")])
+
+
+def test_a_schedule_feeding_two_functions_is_one_rule_and_a_lone_one_is_refused() -> None:
+    tick = Schedule("rate(1 hour)")
+    f, g = AWSLambda("f", handler), AWSLambda("g", handler)
+    pipeline = Pipeline("two", [tick >> [f, g]])
+    assert pipeline.functions_of(tick) == [f, g]
+    with pytest.raises(PipelineDefinitionError, match="invokes nothing"):
+        Pipeline("lone", [Schedule("rate(1 hour)"), SQS("q") >> AWSLambda("h", handler)])
+    with pytest.raises(PipelineDefinitionError, match="Use one schedule per region"):
+        Pipeline(
+            "regions",
+            [
+                Schedule("rate(1 hour)")
+                >> [AWSLambda("f", handler, "us-east-1"), AWSLambda("g", handler, "eu-west-1")]
+            ],
+        )
+
+
+def test_a_function_may_read_two_queues() -> None:
+    a, b, f = SQS("a"), SQS("b"), AWSLambda("f", handler)
+    pipeline = Pipeline("fan-in", [[a, b] >> f])
+    assert pipeline.queues_feeding(f) == [a, b]

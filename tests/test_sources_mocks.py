@@ -58,4 +58,4 @@ def test_queues_mappings_and_rules_have_what_aws_returns(s: Synthesis) -> None:
     rule = s.get("aws:cloudwatch/eventRule:EventRule")
     assert rule.state["arn"] == f"arn:aws:events:eu-west-1:{DEFAULT_ACCOUNT}:rule/mocked-tick-dev"
     target = s.get("aws:cloudwatch/eventTarget:EventTarget")
-    assert target.id == "mocked-tick-dev-jaya"
+    assert target.id == "mocked-tick-dev-ticker"

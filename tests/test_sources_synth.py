@@ -330,7 +330,7 @@ def test_previews_group_queue_topic_schedule_and_rule_resources_with_their_node(
     assert (QUEUE_POLICY, "grouped-queue-work-policy") in groups["SQS('work')"]
     assert (KEY, "grouped-topic-done-key") in groups["SNS('done')"]
     assert (RULE, "grouped-schedule-hourly") in groups["Schedule('rate(1 hour)', name='hourly')"]
-    assert (PERMISSION, "grouped-schedule-hourly-allow") in groups[
+    assert (PERMISSION, "grouped-schedule-hourly-allow-ticker") in groups[
         "Schedule('rate(1 hour)', name='hourly')"
     ]
     # The bucket's EventBridge rule and its target group with the bucket.
@@ -339,3 +339,26 @@ def test_previews_group_queue_topic_schedule_and_rule_resources_with_their_node(
     # Nothing of a queue, topic or rule is left to the pipeline's own group.
     leftovers = {t for t, _ in groups["Pipeline('grouped')"]}
     assert not leftovers & {QUEUE, QUEUE_POLICY, TOPIC, KEY, RULE, TARGET}
+
+
+def test_one_schedule_invokes_two_functions_with_a_target_and_permission_each() -> None:
+    pipeline = Pipeline(
+        "both",
+        [Schedule("rate(1 hour)") >> [AWSLambda("f", do_nothing), AWSLambda("g", do_nothing)]],
+    )
+    s = synth(pipeline, stack="staging")
+    (rule,) = s.of_type(RULE)
+    targets = {t.inputs["targetId"]: t.inputs["arn"] for t in s.of_type(TARGET)}
+    aliases = {a.name: a.state["arn"] for a in s.of_type(ALIAS)}
+    assert targets == {"f": aliases["both-f-alias"], "g": aliases["both-g-alias"]}
+    assert {p.inputs["sourceArn"] for p in s.of_type(PERMISSION)} == {rule.state["arn"]}
+
+
+def test_a_function_reading_two_queues_maps_and_reads_each() -> None:
+    pipeline = Pipeline("fan-in", [[SQS("a"), SQS("b")] >> AWSLambda("f", do_nothing)])
+    s = synth(pipeline, stack="staging")
+    arns = {q.name: q.state["arn"] for q in s.of_type(QUEUE)}
+    mapped = sorted(m.inputs["eventSourceArn"] for m in s.of_type(MAPPING))
+    assert mapped == sorted([arns["fan-in-queue-a"], arns["fan-in-queue-b"]])
+    received = sorted(r[0] for a, r in grants(s, "fan-in-f", "sqs:") if a == "sqs:ReceiveMessage")
+    assert received == mapped

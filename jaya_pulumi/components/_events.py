@@ -19,7 +19,7 @@ __all__ = ["EventRule"]
 
 
 class EventRule(pulumi.ComponentResource):
-    """One rule on the default event bus with one target: a function alias or a queue.
+    """One rule on the default event bus with its targets: function aliases or one queue.
 
     A function target gets a ``lambda.Permission`` for ``events.amazonaws.com`` scoped to this
     rule's ARN and account; a queue target needs the queue's policy to name :attr:`arn` (the
@@ -28,10 +28,10 @@ class EventRule(pulumi.ComponentResource):
 
     rule: aws.cloudwatch.EventRule
     """The rule."""
-    target: aws.cloudwatch.EventTarget | None
-    """The rule's target, once :meth:`send_to` has run."""
-    permission: aws.lambda_.Permission | None
-    """The function's invoke permission (function targets only)."""
+    targets: list[aws.cloudwatch.EventTarget]
+    """The rule's targets, in the order they were added."""
+    permissions: list[aws.lambda_.Permission]
+    """The invoke permission of each function target."""
 
     def __init__(
         self,
@@ -68,16 +68,21 @@ class EventRule(pulumi.ComponentResource):
         )
         self.arn: pulumi.Output[str] = self.rule.arn
         """The rule's ARN."""
-        self.target = None
-        self.permission = None
+        self.targets = []
+        self.permissions = []
         self.register_outputs({"arn": self.arn, "name": self.rule.name})
 
     def invoke(
-        self, function_arn: pulumi.Input[str], account_id: pulumi.Input[str]
+        self, function_arn: pulumi.Input[str], account_id: pulumi.Input[str], suffix: str = ""
     ) -> aws.cloudwatch.EventTarget:
-        """Target a function alias, with a permission for this rule (in this account) only."""
-        self.permission = aws.lambda_.Permission(
-            f"{self._name}-allow",
+        """Target a function alias, with a permission for this rule (in this account) only.
+
+        :param suffix: names the permission and target when the rule has several (a schedule
+            feeding several functions); also the target's id.
+        """
+        tail = f"-{suffix}" if suffix else ""
+        permission = aws.lambda_.Permission(
+            f"{self._name}-allow{tail}",
             action="lambda:InvokeFunction",
             function=function_arn,
             principal="events.amazonaws.com",
@@ -85,24 +90,26 @@ class EventRule(pulumi.ComponentResource):
             source_account=account_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return self._target(function_arn, [self.permission])
+        self.permissions.append(permission)
+        return self._target(function_arn, [permission], suffix)
 
     def send_to(
         self, queue_arn: pulumi.Input[str], policy: pulumi.Resource | None
     ) -> aws.cloudwatch.EventTarget:
         """Target a queue, after the queue policy that lets this rule send."""
-        return self._target(queue_arn, [policy] if policy is not None else [])
+        return self._target(queue_arn, [policy] if policy is not None else [], "")
 
     def _target(
-        self, arn: pulumi.Input[str], after: list[pulumi.Resource]
+        self, arn: pulumi.Input[str], after: list[pulumi.Resource], suffix: str
     ) -> aws.cloudwatch.EventTarget:
-        if self.target is not None:
-            raise RuntimeError(f"EventRule {self._name!r} already has its target")
-        self.target = aws.cloudwatch.EventTarget(
-            f"{self._name}-target",
+        if self.targets and not suffix:
+            raise RuntimeError(f"EventRule {self._name!r} already has a target; name the next one")
+        target = aws.cloudwatch.EventTarget(
+            f"{self._name}-target{'-' + suffix if suffix else ''}",
             rule=self.rule.name,
             arn=arn,
-            target_id="jaya",
+            target_id=suffix or "jaya",
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
-        return self.target
+        self.targets.append(target)
+        return target

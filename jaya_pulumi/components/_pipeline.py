@@ -219,25 +219,32 @@ class PipelineComponent(pulumi.ComponentResource):
                     f"topic-{topic_node.name}", "sns.amazonaws.com", feeding.arn, account
                 )
                 feeding.subscribe(fn.name, "lambda", function.alias.arn, [permission])
-            queue_node = pipeline.queue_of(fn)
-            if queue_node is not None:
+            for queue_node in pipeline.queues_feeding(fn):
                 function.read_queue(
                     f"queue-{queue_node.name}",
                     self.queues[queue_node.name].arn,
                     queue_node.batch_size,
                     queue_node.max_batching_window,
                 )
-            for schedule in pipeline.schedules_of(fn):
-                rule = EventRule(
-                    source_component_name(pipeline, schedule),
-                    physical_name(pipeline, schedule.name, plan.stack, MAX_RULE_NAME),
-                    schedule_expression=schedule.expression,
-                    description=schedule.description
-                    or f"{schedule.expression} invokes {plan.function_names[id(fn)]} (jaya_pulumi)",
-                    opts=self._opts(fn.region_name, plan),
+        for schedule in pipeline.schedules:
+            targets = pipeline.functions_of(schedule)
+            rule = EventRule(
+                source_component_name(pipeline, schedule),
+                physical_name(pipeline, schedule.name, plan.stack, MAX_RULE_NAME),
+                schedule_expression=schedule.expression,
+                description=(
+                    schedule.description
+                    or f"{schedule.expression} invokes "
+                    + ", ".join(plan.function_names[id(f)] for f in targets)
+                    + " (jaya_pulumi)"
+                )[:512],
+                opts=self._opts(targets[0].region_name if targets else None, plan),
+            )
+            for fn in targets:
+                rule.invoke(
+                    self.functions[fn.name].alias.arn, self._account(fn.region_name, plan), fn.name
                 )
-                rule.invoke(function.alias.arn, account)
-                self.rules[schedule.name] = rule
+            self.rules[schedule.name] = rule
         for fn, rule in function_rules:
             rule.invoke(self.functions[fn.name].alias.arn, self._account(fn.region_name, plan))
 
@@ -437,8 +444,7 @@ class PipelineComponent(pulumi.ComponentResource):
             destinations.append(
                 {"type": "firehose", "name": firehose.firehose_name, "stream": stream.name}
             )
-        queue_node = pipeline.queue_of(fn)
-        if queue_node is not None:
+        for queue_node in pipeline.queues_feeding(fn):
             sid = f"ReadQueue{_sid(queue_node.name, '')}"
             statements[sid] = _statement(
                 sid,

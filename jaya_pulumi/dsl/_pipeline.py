@@ -206,9 +206,17 @@ class Pipeline:
         return readers[0] if readers else None
 
     def queue_of(self, function: AWSLambda) -> SQS | None:
-        """The queue ``function`` reads, or ``None``."""
-        queues = [n for n in self.predecessors(function) if isinstance(n, SQS)]
+        """The first queue ``function`` reads, or ``None`` (see :meth:`queues_feeding`)."""
+        queues = self.queues_feeding(function)
         return queues[0] if queues else None
+
+    def queues_feeding(self, function: AWSLambda) -> list[SQS]:
+        """Every queue ``function`` reads (one event source mapping each), in edge order."""
+        return [n for n in self.predecessors(function) if isinstance(n, SQS)]
+
+    def functions_of(self, schedule: Schedule) -> list[AWSLambda]:
+        """The functions a schedule invokes (the targets of its one rule), in edge order."""
+        return [n for n in self.successors(schedule) if isinstance(n, AWSLambda)]
 
     def topics_feeding(self, node: AWSLambda | SQS) -> list[SNS]:
         """The topics ``node`` subscribes to, in edge order."""
@@ -532,6 +540,19 @@ class Pipeline:
                         f"AWS advises six times the function's timeout plus the batching window: "
                         f"pass visibility_timeout={needed} or more, or leave it unset."
                     )
+        for schedule in self.schedules:
+            if not self.functions_of(schedule):
+                raise PipelineDefinitionError(
+                    f"{schedule.label} invokes nothing; join it to a function: "
+                    f"{schedule.label} >> AWSLambda('job', handler)."
+                )
+            regions = {f.region_name for f in self.functions_of(schedule) if f.region_name}
+            if len(regions) > 1:
+                raise PipelineDefinitionError(
+                    f"{schedule.label} invokes functions in {', '.join(sorted(regions))}, but its "
+                    "rule lives in one region and invokes functions there only. Use one schedule "
+                    "per region."
+                )
         for source, target in self.edges:
             if isinstance(source, S3) or isinstance(target, S3):
                 continue  # S3's own checks (bucket regions, writes anywhere) apply
