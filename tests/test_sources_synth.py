@@ -140,6 +140,9 @@ def test_queue_is_encrypted_with_its_own_dead_letter_queue(queued: Synthesis) ->
         queued.get("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy").inputs["redriveAllowPolicy"]
     )
     assert allow == {"redrivePermission": "byQueue", "sourceQueueArns": [queue.state["arn"]]}
+    alarm = queued.get("aws:cloudwatch/metricAlarm:MetricAlarm", "queued-queue-incoming-dlq-alarm")
+    assert alarm.inputs["dimensions"] == {"QueueName": "queued-incoming-staging-dlq"}
+    assert alarm.inputs["threshold"] == 0
 
 
 def test_queue_outputs_name_the_dead_letter_queue(queued: Synthesis) -> None:

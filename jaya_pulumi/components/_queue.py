@@ -53,12 +53,15 @@ def _statement(
 
 class Queue(pulumi.ComponentResource):
     """A standard queue (SSE-SQS) whose records move to its own dead-letter queue after
-    ``max_receive_count`` receives; the dead-letter queue accepts redrives from this queue only."""
+    ``max_receive_count`` receives; the dead-letter queue accepts redrives from this queue only,
+    and an alarm fires while it holds any record."""
 
     queue: aws.sqs.Queue
     """The queue."""
     dead_letter: aws.sqs.Queue
     """Its dead-letter queue (``<name>-dlq``)."""
+    alarm: aws.cloudwatch.MetricAlarm
+    """Fires while the dead-letter queue holds any record."""
     policy: aws.sqs.QueuePolicy | None
     """The queue policy letting the sources in, once :meth:`allow` has run."""
 
@@ -107,6 +110,24 @@ class Queue(pulumi.ComponentResource):
             redrive_allow_policy=pulumi.Output.json_dumps(
                 {"redrivePermission": "byQueue", "sourceQueueArns": [self.queue.arn]}
             ),
+            opts=child,
+        )
+        self.alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-dlq-alarm",
+            name=dead_letter_name,
+            alarm_description=(
+                f"Records of {queue_name} that failed {max_receive_count} receive(s) wait in "
+                f"{dead_letter_name}; fix the cause, then redrive them to {queue_name}."
+            ),
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": self.dead_letter.name},
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
             opts=child,
         )
         self.policy = None
