@@ -207,6 +207,8 @@ def test_topic_subscribes_the_function_and_the_queue(fan_out: Synthesis) -> None
     copy_a_alias = fan_out.get(ALIAS, "fan-copy-a-alias").state["arn"]
     assert subs["lambda"].inputs["endpoint"] == copy_a_alias
     assert subs["sqs"].inputs["endpoint"] == fan_out.get(QUEUE, "fan-queue-buffer").state["arn"]
+    assert subs["sqs"].inputs["rawMessageDelivery"] is True
+    assert "rawMessageDelivery" not in subs["lambda"].inputs
     permission = fan_out.get(PERMISSION, "fan-copy-a-allow-topic-new-objects")
     assert permission.inputs["principal"] == "sns.amazonaws.com"
     assert permission.inputs["sourceArn"] == topic_arn

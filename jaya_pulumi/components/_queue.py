@@ -261,11 +261,16 @@ class Topic(pulumi.ComponentResource):
         endpoint: pulumi.Input[str],
         depends_on: Sequence[pulumi.Resource] = (),
     ) -> aws.sns.TopicSubscription:
-        """Subscribe a queue (``sqs``) or a function alias (``lambda``) to the topic."""
+        """Subscribe a queue (``sqs``) or a function alias (``lambda``) to the topic.
+
+        A queue gets raw message delivery: its records' bodies are the published messages
+        themselves (an S3 event, as S3 sends it), not SNS's JSON envelope.
+        """
         return aws.sns.TopicSubscription(
             f"{self._name}-to-{suffix}",
             topic=self.topic.arn,
             protocol=protocol,
             endpoint=endpoint,
+            raw_message_delivery=True if protocol == "sqs" else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )
