@@ -56,3 +56,17 @@ def test_dot_shapes_and_eventbridge_routes() -> None:
     shapes = {n.kind for n in describe(pipeline()).nodes}
     assert shapes == {"S3", "SNS", "SQS", "AWSLambda", "Schedule"}
     assert "shape=hexagon" in to_dot(pipeline()) and "shape=octagon" in to_dot(pipeline())
+
+
+def test_jaya_graph_draws_the_fan_out_example() -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from jaya_pulumi.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "fan_out.py"
+    result = CliRunner().invoke(main, ["graph", str(example), "--format", "mermaid"])
+    assert result.exit_code == 0, result.output
+    assert 'n2{{"SNS<br/>fan-out-new-objects-{stack}"}}' in result.output
+    assert result.output.count('-->|"subscribes"|') == 2
