@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from jaya_pulumi._loader import load_pipelines
 from jaya_pulumi.dsl import (
     S3,
+    SNS,
+    SQS,
     AWSLambda,
     ConfigSecret,
     CopyS3Lambda,
@@ -19,6 +21,7 @@ from jaya_pulumi.dsl import (
     MapS3ToFirehoseLambda,
     Pipeline,
     S3Event,
+    Schedule,
     Table,
 )
 from jaya_pulumi.errors import (
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "S3",
+    "SNS",
+    "SQS",
     "AWSLambda",
     "ConfigSecret",
     "ConfigurationError",
@@ -45,6 +50,7 @@ __all__ = [
     "Pipeline",
     "PipelineDefinitionError",
     "S3Event",
+    "Schedule",
     "Table",
     "build",
     "load_pipelines",

@@ -22,8 +22,12 @@ with warnings.catch_warnings():
     # Reading a class runs each lazily loaded service module now, inside the filter.
     _LOADED = (
         aws.cloudwatch.LogGroup,
+        aws.cloudwatch.EventRule,
         aws.iam.Role,
+        aws.kms.Key,
         aws.kinesis.FirehoseDeliveryStream,
         aws.lambda_.Function,
         aws.s3.Bucket,
+        aws.sns.Topic,
+        aws.sqs.Queue,
     )
