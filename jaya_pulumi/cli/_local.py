@@ -276,6 +276,7 @@ def local(
             s3, [*buckets, *(h.bucket_name(f.holding_bucket) for f in pipeline.firehoses)]
         )
         shown = [(spec, _content(s3, spec)) for spec in shows]
+        queues = _queue_rows(h.queues(), h.account.on_failure)
 
     ok = sum(1 for i in invocations if i.ok)
     written = sum(1 for url, _ in landed if url not in put_by_you)
@@ -345,6 +346,9 @@ def local(
         for url, size in landed
     ]
     click.echo(_table(["OBJECT", "SIZE", "HOW"], rows, limit) if rows else "  none")
+    if queues:
+        click.echo("\nQueues (messages waiting, in flight, and dead letters):")
+        click.echo(_table(["QUEUE", "HOLDS", "WAITING", "IN FLIGHT"], queues, limit))
     if tables:
         click.echo("\nRows in the pipeline's tables (local PostgreSQL):")
         click.echo(_table(["TABLE", "ROWS"], tables))
@@ -376,6 +380,29 @@ def local(
                 err=True,
             )
         raise click.ClickException(f"{len(failures)} event(s) failed; see the tracebacks above.")
+
+
+def _queue_rows(queues: Sequence[dict[str, Any]], on_failure: dict[str, str]) -> list[list[str]]:
+    """Rows of the queues table: every queue, unless the only queues are empty failure queues.
+
+    A queue's ``HOLDS`` says what its messages are: a pipeline queue's messages, the dead letters
+    of a queue (its redrive target), or the failed events of a function (its on-failure queue).
+    """
+    failed_of = {arn.rsplit(":", 1)[-1]: fn for fn, arn in on_failure.items()}
+    dead_of = {q["dead_letter_queue"]: q["name"] for q in queues if q["dead_letter_queue"]}
+    rows = []
+    for q in queues:
+        name = q["name"]
+        holds = (
+            f"dead letters of {dead_of[name]}"
+            if name in dead_of
+            else f"failed events of {failed_of[name]}"
+            if name in failed_of
+            else "messages"
+        )
+        rows.append([name, holds, str(q["waiting"]), str(q["in_flight"])])
+    busy = any(q["waiting"] or q["in_flight"] for q in queues)
+    return rows if busy or any(q["name"] not in failed_of for q in queues) else []
 
 
 def _landed(s3: Any, buckets: Sequence[str]) -> list[tuple[str, int]]:

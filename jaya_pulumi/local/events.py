@@ -15,8 +15,8 @@ values) and ``exists``; not emulated: numeric matching, ``$or``, input transform
 from __future__ import annotations
 
 import datetime
-import fnmatch
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,7 @@ __all__ = [
 
 _REASONS = {
     "Put": "PutObject",
-    "Post": "PostObject",
+    "Post": "POST Object",
     "Copy": "CopyObject",
     "CompleteMultipartUpload": "CompleteMultipartUpload",
 }
@@ -129,11 +129,21 @@ def _one(wanted: Any, value: Any, present: bool) -> bool:
     if "suffix" in wanted:
         return text.endswith(str(wanted["suffix"]))
     if "wildcard" in wanted:
-        return fnmatch.fnmatchcase(text, str(wanted["wildcard"]).replace("[", "[[]"))
+        return _wildcard(str(wanted["wildcard"])).fullmatch(text) is not None
     if "anything-but" in wanted:
         but = wanted["anything-but"]
         return value not in (but if isinstance(but, list) else [but])
     raise HarnessError(f"event pattern {dict(wanted)!r} is not emulated")
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """EventBridge's ``wildcard``: ``*`` matches any run of characters, ``\\*`` a star."""
+    parts = re.split(r"(\\\\|\\\*|\*)", pattern)
+    regex = "".join(
+        ".*" if part == "*" else re.escape(part[1:]) if part.startswith("\\") else re.escape(part)
+        for part in parts
+    )
+    return re.compile(regex, re.DOTALL)
 
 
 class EventsDispatch:
@@ -223,9 +233,10 @@ class EventsDispatch:
         schedules = [r for r in self.account.rules.values() if r.schedule is not None]
         wanted = {str(getattr(schedule, a)) for a in ("name", "expression") if hasattr(schedule, a)}
         wanted |= {schedule} if isinstance(schedule, str) else set()
-        found = [
-            r for r in schedules if r.schedule in wanted or any(w and w in r.name for w in wanted)
-        ]
+        found = [r for r in schedules if r.name in wanted]
+        found = found or [r for r in schedules if any(w and w in r.name for w in wanted)]
+        found = found if len(found) < 2 else [r for r in found if r.schedule in wanted]
+        found = found or [r for r in schedules if r.schedule in wanted]
         if len(found) != 1:
             known = ", ".join(f"{r.name} ({r.schedule})" for r in schedules) or "none"
             raise HarnessError(
