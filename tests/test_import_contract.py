@@ -211,3 +211,22 @@ def test_a_longer_circle_is_found() -> None:
     assert "rule 4: packages import each other in a circle: dsl <-> packaging <-> redshift" in (
         violations(sources)
     )
+
+
+def test_local_firehose_builds_on_local_redshift_one_way() -> None:
+    """Issue 9: Firehose routing lives in ``local/firehose``; ``local/redshift`` never imports it."""
+    graph = collect(_sources())
+    back = sorted(
+        f"{module} imports {target}"
+        for module, imported in graph.items()
+        if module.startswith("jaya_pulumi.local.redshift")
+        for target in imported
+        if target.startswith("jaya_pulumi.local.firehose")
+    )
+    assert back == []
+    assert any(
+        target.startswith("jaya_pulumi.local.redshift")
+        for module, imported in graph.items()
+        if module.startswith("jaya_pulumi.local.firehose")
+        for target in imported
+    )

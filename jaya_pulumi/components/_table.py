@@ -7,7 +7,7 @@ from typing import cast
 import pulumi
 
 from jaya_pulumi.dsl import ConfigSecret, Table
-from jaya_pulumi.redshift.connection import ConnectionSettings
+from jaya_pulumi.redshift.connection import ConnectionSettings, db_conf_form
 from jaya_pulumi.redshift.provider import TableResource
 
 __all__ = ["RedshiftTable", "secret_input"]
@@ -32,6 +32,8 @@ class RedshiftTable(pulumi.ComponentResource):
     def __init__(self, name: str, node: Table, opts: pulumi.ResourceOptions | None = None) -> None:
         """Declare ``node``'s table in the database its ``db_conf`` names.
 
+        A Data API ``db_conf`` (``workgroup`` or ``cluster``) registers no password input at all.
+
         :param name: the component's logical name.
         :param node: the table node.
         :param opts: resource options.
@@ -40,23 +42,40 @@ class RedshiftTable(pulumi.ComponentResource):
         self.node: Table = node
         """The table node (its spec decides the default COPY options of streams loading it)."""
         conf = node.db_conf
-        if "url" in conf:
-            settings = ConnectionSettings.from_url(str(conf["url"]))
-            password: object = conf.get("db-passwd", settings.password)
+        form = db_conf_form(conf, f"db_conf of Table({node.table_name!r})")
+        if form not in ("url", "password"):
+            # the Data API: no password exists, so none is registered (secret-arn may be an Output)
+            timeout = conf.get("statement-timeout")
+            self.resource = TableResource(
+                name,
+                node.spec,
+                database=conf["db-name"],
+                workgroup=conf.get("workgroup"),
+                cluster=conf.get("cluster"),
+                secret_arn=conf.get("secret-arn"),
+                user=conf.get("db-user"),
+                region=conf.get("region"),
+                statement_timeout=None if timeout is None else float(timeout),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         else:
-            settings = ConnectionSettings.from_db_conf({**conf, "db-passwd": ""})
-            password = conf["db-passwd"]
-        self.resource = TableResource(
-            name,
-            node.spec,
-            host=settings.host,
-            port=settings.port,
-            database=settings.database,
-            user=settings.user,
-            password=secret_input(password),
-            dialect=settings.dialect,
-            sslmode=settings.sslmode,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+            if form == "url":
+                settings = ConnectionSettings.from_url(str(conf["url"]))
+                password: object = conf.get("db-passwd", settings.password)
+            else:
+                settings = ConnectionSettings.from_db_conf({**conf, "db-passwd": ""})
+                password = conf["db-passwd"]
+            self.resource = TableResource(
+                name,
+                node.spec,
+                host=settings.host,
+                port=settings.port,
+                database=settings.database,
+                user=settings.user,
+                password=secret_input(password),
+                dialect=settings.dialect,
+                sslmode=settings.sslmode,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.qualified_name = self.resource.qualified_name
         self.register_outputs({"qualified_name": self.qualified_name})

@@ -12,8 +12,8 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 - ``iam.py``: policy evaluation and the one AccessDenied builder for every service.
 - ``awslambda.py``: a function loaded from its archive, and invocation.
 - ``s3.py``: notifications and dispatch (cascades run synchronously, with retries).
-- ``firehose/``: the API (limits, errors) and the emulator (buffering, staging).
-- ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation.
+- ``firehose/``: streams and call routing, limits and errors, the emulator (buffering, staging).
+- ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation; no Firehose.
 - ``errors.py``: the harness's errors, all ``JayaError``\\ s.
 
 Import direction: ``local`` builds on ``jaya_pulumi.mocks`` (``JayaMocks``, ``synth``, event

@@ -341,7 +341,7 @@ def _alias(
 def _delivery_stream(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
-    h._redshift.create_stream(args, state, h._s3_client(region), h.client("firehose", region))
+    h._firehose.create_stream(args, state, h._s3_client(region), h.client("firehose", region))
 
 
 def _dynamic(

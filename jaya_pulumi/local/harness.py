@@ -30,11 +30,11 @@ from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
 from jaya_pulumi.local.events import EventsDispatch
-from jaya_pulumi.local.firehose import FirehoseEmulator
+from jaya_pulumi.local.firehose import FirehoseEmulator, LocalFirehose
 from jaya_pulumi.local.redshift.database import LocalRedshift
 from jaya_pulumi.local.s3 import S3Dispatch
 from jaya_pulumi.local.sns import SNSDispatch
-from jaya_pulumi.local.sqs import SQSDispatch, queue_depths
+from jaya_pulumi.local.sqs import SQSDispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._sandbox = Sandbox()
         self._started = False
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
+        self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -141,7 +142,8 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._started = False
         closing: Exception | None = None
         try:
-            self._redshift.close()  # Firehose delivers what it still buffers, at exit
+            self._firehose.close()  # Firehose delivers what it still buffers, at exit
+            self._redshift.close()
         except Exception as exc:  # finish stopping first, then report it
             closing = exc
         for function in self.account.functions.values():
@@ -177,6 +179,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
                 ("after-call.s3", self._record_write),
                 ("before-parameter-build.firehose", self._remember_firehose_params),
                 ("before-call.firehose", self._firehose_call),
+                *self._redshift.data_api_hooks(self.account),
             ],
         )
         self._session = boto3.session.Session(region_name=self.region)
@@ -233,8 +236,8 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         pending = self.account.failures[self._reported :]
         self._reported = len(self.account.failures)
         if not pending:
-            if self._redshift.emulator is not None:
-                self._redshift.emulator.check()
+            if self._firehose.emulator is not None:
+                self._firehose.emulator.check()
             return
         went = {id(i): queue for i, queue in self.account.dead_lettered}
         lines = [
@@ -274,9 +277,9 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
     @property
     def firehose(self) -> FirehoseEmulator:
         """The Firehose emulator (set ``h.firehose.clock`` to drive buffering intervals)."""
-        if self._redshift.emulator is None:
+        if self._firehose.emulator is None:
             raise HarnessError(f"Pipeline {self.pipeline.name!r} has no Firehose.")
-        return self._redshift.emulator
+        return self._firehose.emulator
 
     def flush(self) -> None:
         """Deliver what every Firehose stream buffers: stage it and COPY it into its table now.
@@ -349,10 +352,6 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._require_running()
         return self._fire(schedule)
 
-    def queues(self) -> list[dict[str, Any]]:
-        """Each queue: ``name``, ``url``, ``waiting``, ``in_flight`` and ``dead_letter_queue``."""
-        return queue_depths(self.client("sqs"))
-
     def rejected(self) -> list[dict[str, Any]]:
         """The lines (and unreadable objects) mappers quarantined, oldest first, as dicts.
 
@@ -389,7 +388,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
             [],
         )  # Firehose's own S3 writes are not the handler's
         try:
-            return self._redshift.call(
+            return self._firehose.call(
                 model.name,
                 params,
                 principal=active.principal if active else None,

@@ -115,6 +115,11 @@ class SQSDispatch:
             self._service_depth -= 1
             self.account.active = saved
 
+    def queues(self) -> list[dict[str, Any]]:
+        """Each queue: ``name``, ``url``, ``waiting``, ``in_flight`` and ``dead_letter_queue``."""
+        with self._as_service():
+            return queue_depths(self.client("sqs"))
+
     def _queue_url(self, arn: str) -> tuple[Any, str]:
         region, name = queue_name(arn)
         sqs = self.client("sqs", region)

@@ -1,6 +1,11 @@
-"""Firehose, locally: the API calls a handler makes (limits, errors) and the delivery emulator."""
+"""Firehose, locally: the harness's streams and call routing (``api.py``), the service's limits and
+a stream's settings (``settings.py``), and the delivery emulator (``emulator.py``).
 
-from jaya_pulumi.local.firehose.api import StreamSettings
+Firehose builds on ``local/redshift`` (it loads the tables there); never the other way round.
+"""
+
+from jaya_pulumi.local.firehose.api import LocalFirehose
 from jaya_pulumi.local.firehose.emulator import Delivery, FirehoseEmulator
+from jaya_pulumi.local.firehose.settings import StreamSettings
 
-__all__ = ["Delivery", "FirehoseEmulator", "StreamSettings"]
+__all__ = ["Delivery", "FirehoseEmulator", "LocalFirehose", "StreamSettings"]

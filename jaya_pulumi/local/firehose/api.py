@@ -1,103 +1,161 @@
-"""Firehose's API as a handler sees it: the service limits, its errors, and a stream's settings."""
+"""Firehose's API in the harness: streams created from the program, handler calls routed.
+
+Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto and in a
+:class:`~jaya_pulumi.local.firehose.emulator.FirehoseEmulator`, which receives every
+``PutRecordBatch`` and ``PutRecord`` made through boto3 while the harness runs (see that module for
+what is emulated) and loads the tables of the harness's
+:class:`~jaya_pulumi.local.redshift.database.LocalRedshift`. Calls a handler makes are checked
+against its role's policy (``firehose:PutRecordBatch`` on the stream's ARN), so a missing
+Lambda -> Firehose edge is an ``AccessDeniedException`` locally too. The emulator's own S3 writes
+are the service's: they are not checked against the delivery role.
+
+The service's limits and a stream's settings live in :mod:`~jaya_pulumi.local.firehose.settings`
+(re-exported here). Firehose knows Redshift (it loads the tables); Redshift knows nothing of
+Firehose.
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from jaya_pulumi.redshift.spec import TableSpec
+from jaya_pulumi.local.firehose.emulator import FirehoseEmulator
+from jaya_pulumi.local.firehose.settings import (
+    MAX_BYTES_PER_CALL,
+    MAX_RECORD_BYTES,
+    MAX_RECORDS_PER_CALL,
+    MIB,
+    StreamSettings,
+    client_error,
+)
+from jaya_pulumi.local.iam import access_denied, answer
+from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
+
+if TYPE_CHECKING:
+    from pulumi.runtime import MockResourceArgs
+
+    from jaya_pulumi.local.iam import CompiledPolicy
+    from jaya_pulumi.local.redshift.database import LocalRedshift
 
 __all__ = [
     "MAX_BYTES_PER_CALL",
     "MAX_RECORDS_PER_CALL",
     "MAX_RECORD_BYTES",
     "MIB",
+    "LocalFirehose",
     "StreamSettings",
     "client_error",
 ]
 
-MAX_RECORDS_PER_CALL = 500
-"""Most records one ``PutRecordBatch`` call accepts."""
-MAX_RECORD_BYTES = 1_024_000
-"""Largest record Firehose accepts: 1,000 KiB of data (before base64)."""
-MAX_BYTES_PER_CALL = 4 * 1024 * 1024
-"""Most record data one ``PutRecordBatch`` call accepts: 4 MiB."""
-MIB = 1024 * 1024
+_ACTIONS = {"PutRecordBatch": "firehose:PutRecordBatch", "PutRecord": "firehose:PutRecord"}
 
 
-def client_error(code: str, message: str, operation: str = "PutRecordBatch") -> ClientError:
-    """An error exactly as botocore raises it for a 400 answer from Firehose."""
-    response: Any = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {
-            "HTTPStatusCode": 400,
-            "RequestId": str(uuid.uuid4()),
-            "HTTPHeaders": {},
-            "RetryAttempts": 0,
-        },
-    }
-    return ClientError(response, operation)
+class LocalFirehose:
+    """The delivery streams of one harness, loading the tables of its local Redshift.
 
+    :param account_id: the emulated account.
+    :param redshift: the harness's database, whose tables the streams' COPY loads.
+    """
 
-@dataclass(frozen=True)
-class StreamSettings:
-    """One delivery stream as registered: where it stages records and which table it loads."""
+    def __init__(self, account_id: str, redshift: LocalRedshift) -> None:
+        self.account_id = account_id
+        """The emulated account."""
+        self.redshift = redshift
+        """The database COPY loads."""
+        self.emulator: FirehoseEmulator | None = None
+        """The Firehose emulator, once the program declares a stream."""
 
-    name: str
-    """The stream's physical name."""
-    arn: str
-    """The stream's ARN."""
-    bucket: str
-    """The holding bucket's name."""
-    prefix: str = ""
-    """Key prefix of staged objects (verbatim)."""
-    error_prefix: str = "errors/"
-    """Key prefix of error objects (``errorOutputPrefix``)."""
-    buffering_interval: int = 300
-    """Seconds after which buffered records are delivered."""
-    buffering_size_mb: int = 5
-    """MiB of buffered records that trigger a delivery."""
-    compression: str = "UNCOMPRESSED"
-    """``GZIP`` or ``UNCOMPRESSED``."""
-    copy_options: str = "JSON 'auto'"
-    """The COPY options (``copyOptions``)."""
-    columns: tuple[str, ...] | None = None
-    """The COPY column list (``dataTableColumns``); ``None`` for all of the table's."""
-    table: TableSpec | None = None
-    """The table COPY loads; ``None`` stages only."""
-    version: int = 1
-    """The stream's version id, part of every object name."""
+    def close(self) -> None:
+        """Deliver what the streams still buffer (before the database is dropped)."""
+        if self.emulator is not None:
+            self.emulator.close()
 
-    @classmethod
-    def from_inputs(
-        cls, inputs: Mapping[str, Any], *, arn: str, table: TableSpec | None
-    ) -> StreamSettings:
-        """Read a ``FirehoseDeliveryStream``'s registered Pulumi inputs (Redshift destination).
+    def create_stream(
+        self, args: MockResourceArgs, state: Mapping[str, Any], s3: Any, firehose: Any
+    ) -> None:
+        """Create a Redshift-destination stream in moto and in the emulator.
 
-        :raises ValueError: when the stream has no Redshift configuration or no holding bucket.
+        :raises ValueError: when its COPY loads a table the program did not create.
         """
+        inputs = _unwrap_secrets(dict(args.inputs))
         redshift = inputs.get("redshiftConfiguration") or {}
-        s3 = redshift.get("s3Configuration") or {}
-        if not redshift or not s3.get("bucketArn"):
+        table_name = str(redshift.get("dataTableName") or "")
+        spec = self.redshift.tables.get(table_name)
+        if spec is None:
+            known = ", ".join(sorted(self.redshift.tables)) or "none"
             raise ValueError(
-                f"only Redshift destinations with an s3Configuration are emulated; "
-                f"{inputs.get('name')!r} has destination {inputs.get('destination')!r}"
+                f"its COPY loads table {table_name!r}, which the program did not create "
+                f"(tables: {known}); the harness loads only tables the pipeline declares"
             )
-        columns = str(redshift.get("dataTableColumns") or "")
-        return cls(
-            name=str(inputs["name"]),
-            arn=arn,
-            bucket=str(s3["bucketArn"]).split(":::", 1)[-1],
-            prefix=str(s3.get("prefix") or ""),
-            error_prefix=str(s3.get("errorOutputPrefix") or "errors/"),
-            buffering_interval=int(s3.get("bufferingInterval", 300)),
-            buffering_size_mb=int(s3.get("bufferingSize", 5)),
-            compression=str(s3.get("compressionFormat") or "UNCOMPRESSED").upper(),
-            copy_options=str(redshift.get("copyOptions") or ""),
-            columns=tuple(c.strip() for c in columns.split(",") if c.strip()) or None,
-            table=table,
+        settings = StreamSettings.from_inputs(inputs, arn=str(state["arn"]), table=spec)
+        if self.emulator is None:
+            self.emulator = FirehoseEmulator(
+                s3, connect=self.redshift.connect, account_id=self.account_id
+            )
+        self.emulator.create_stream(settings)  # checks the COPY options first
+        s3_conf = redshift.get("s3Configuration") or {}
+        copy_command = {"DataTableName": table_name, "CopyOptions": settings.copy_options}
+        if redshift.get("dataTableColumns"):
+            copy_command["DataTableColumns"] = str(redshift["dataTableColumns"])
+        firehose.create_delivery_stream(
+            DeliveryStreamName=settings.name,
+            DeliveryStreamType="DirectPut",
+            RedshiftDestinationConfiguration={
+                "RoleARN": str(redshift.get("roleArn")),
+                "ClusterJDBCURL": str(redshift.get("clusterJdbcurl")),
+                "CopyCommand": copy_command,
+                "Username": str(redshift.get("username")),
+                "Password": str(redshift.get("password")),
+                "S3Configuration": {
+                    "RoleARN": str(s3_conf.get("roleArn") or redshift.get("roleArn")),
+                    "BucketARN": str(s3_conf.get("bucketArn")),
+                    "Prefix": settings.prefix,
+                    "ErrorOutputPrefix": settings.error_prefix,
+                    "BufferingHints": {
+                        "IntervalInSeconds": settings.buffering_interval,
+                        "SizeInMBs": settings.buffering_size_mb,
+                    },
+                    "CompressionFormat": settings.compression,
+                },
+            },
         )
+
+    def call(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        *,
+        principal: str | None = None,
+        policy: CompiledPolicy | None = None,
+    ) -> tuple[AWSResponse, dict[str, Any]] | None:
+        """Answer a Firehose ``PutRecordBatch``/``PutRecord`` call, or ``None`` to let moto answer.
+
+        :param principal: ``role/function`` of the handler making the call, if one is.
+        :param policy: that role's policy; the call is denied unless it allows the action.
+        """
+        emulator = self.emulator
+        name = str(params.get("DeliveryStreamName", ""))
+        if (
+            emulator is None
+            or operation not in _ACTIONS
+            or name.split("/")[-1] not in emulator.streams
+        ):
+            return None
+        action = _ACTIONS[operation]
+        if policy is not None:
+            arn = emulator.stream(name).arn
+            if not policy.allows(action, arn):
+                return access_denied(
+                    "firehose", operation, self.account_id, str(principal), action, arn
+                )
+        try:
+            if operation == "PutRecordBatch":
+                parsed = emulator.put_record_batch(name, params.get("Records") or [])
+            else:
+                parsed = emulator.put_record(name, params.get("Record") or {})
+        except ClientError as exc:
+            return answer("firehose", 400, {"Error": dict(exc.response.get("Error", {}))})
+        return answer("firehose", 200, parsed)

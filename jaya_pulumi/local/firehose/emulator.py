@@ -47,7 +47,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jaya_pulumi.local.errors import FirehoseDeliveryError
-from jaya_pulumi.local.firehose.api import (
+from jaya_pulumi.local.firehose.settings import (
     MAX_BYTES_PER_CALL,
     MAX_RECORD_BYTES,
     MAX_RECORDS_PER_CALL,

@@ -1,7 +1,7 @@
 """Redshift, locally: the database (``database.py``, embedded PostgreSQL) and COPY (``copy.py``).
 
-Only the COPY emulation is re-exported here, so ``firehose`` can load through it without importing
-the database (which routes Firehose calls to the emulator).
+Only the COPY emulation is re-exported here. Nothing here imports ``local/firehose``: Firehose
+builds on Redshift (its emulator loads through COPY, its streams through the database), one way.
 """
 
 from jaya_pulumi.local.errors import UnsupportedCopyOptionError

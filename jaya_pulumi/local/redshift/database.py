@@ -1,4 +1,4 @@
-"""The harness's Redshift side: tables created for real in PostgreSQL, Firehose streams emulated.
+"""The harness's Redshift side: tables created for real in PostgreSQL.
 
 The user's ``Table(db_conf, ...)`` names a Redshift cluster; in the harness its dynamic resource is
 created by the table provider itself (the pickled ``TableProvider`` the program registered, as
@@ -8,13 +8,14 @@ ENCODE are left out, with a warning). The server is started only when the progra
 table, or an existing one is used (``test(..., database_url=...)``); either way each harness gets
 its own database, dropped when it stops.
 
-Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto and in a
-:class:`~jaya_pulumi.local.firehose.emulator.FirehoseEmulator`, which receives every ``PutRecordBatch``
-and ``PutRecord`` made through boto3 while the harness runs (see that module for what is
-emulated). Calls a handler makes are checked against its role's policy
-(``firehose:PutRecordBatch`` on the stream's ARN), so a missing Lambda -> Firehose edge is an
-``AccessDeniedException`` locally too. The emulator's own S3 writes are the service's: they are not
-checked against the delivery role.
+A table whose ``db_conf`` names a ``workgroup`` or ``cluster`` is created through the provider's
+Data API path, answered by :class:`~jaya_pulumi.local.redshift.data_api.DataApiEmulator` on that
+database: the workgroup or cluster and its database are registered there and the secret the
+table names is created in moto, so a handler or a test can then query with
+``boto3.client("redshift-data")`` (``WorkgroupName``, ``Database``, ``SecretArn``).
+
+Firehose (``local/firehose/api.py``) loads these tables through :meth:`LocalRedshift.connect`;
+this module knows nothing of Firehose.
 """
 
 from __future__ import annotations
@@ -28,12 +29,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
-
 from jaya_pulumi.errors import JayaError
-from jaya_pulumi.local.firehose.emulator import FirehoseEmulator, StreamSettings
-from jaya_pulumi.local.iam import access_denied, answer
+from jaya_pulumi.local.redshift.data_api import DataApiEmulator
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import qualified_table_name
@@ -42,16 +39,19 @@ from jaya_pulumi.redshift.spec import TableSpec
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
-    from jaya_pulumi.local.iam import CompiledPolicy
+    from jaya_pulumi.local._account import Account
+    from jaya_pulumi.local._sandbox import Hook
 
 __all__ = ["LocalRedshift"]
 
-_CONNECTION_KEYS = ("host", "port", "database", "user", "password", "dialect", "sslmode")
-_ACTIONS = {"PutRecordBatch": "firehose:PutRecordBatch", "PutRecord": "firehose:PutRecord"}
+_CONNECTION_KEYS = (
+    *("host", "port", "database", "user", "password", "dialect", "sslmode"),
+    *("workgroup", "cluster", "secretArn", "region", "statementTimeout"),
+)
 
 
 class LocalRedshift:
-    """Tables in an embedded PostgreSQL and the Firehose streams that load them, for one harness.
+    """Tables in an embedded PostgreSQL, for one harness.
 
     :param account_id: the emulated account.
     :param database_url: a PostgreSQL server to use instead of starting an embedded one.
@@ -60,8 +60,6 @@ class LocalRedshift:
     def __init__(self, account_id: str, database_url: str | None = None) -> None:
         self.account_id = account_id
         """The emulated account."""
-        self.emulator: FirehoseEmulator | None = None
-        """The Firehose emulator, once the program declares a stream."""
         self.tables: dict[str, TableSpec] = {}
         """Created tables by ``schema.table`` (and by bare name when declared without schema)."""
         self._server_url = database_url
@@ -71,6 +69,29 @@ class LocalRedshift:
         self.url: str | None = None
         """``postgresql://`` URL of this harness's database, once a table exists."""
         self._closed = False
+        self._secrets: dict[str, Any] = {}
+        self.data_api = DataApiEmulator(self.connect, self._secrets_client)
+        """The Redshift Data API, answered on this harness's database."""
+
+    def _secrets_client(self, region: str) -> Any:
+        if region not in self._secrets:
+            import boto3
+
+            self._secrets[region] = boto3.client("secretsmanager", region_name=region)
+        return self._secrets[region]
+
+    def data_api_hooks(self, account: Account) -> list[Hook]:
+        """The botocore hooks answering ``redshift-data`` calls (the service's own secret
+        lookup runs with the calling handler set aside, as it is not the handler's call)."""
+
+        def aside(call: Any) -> Any:
+            saved, account.active = account.active, []
+            try:
+                return call()
+            finally:
+                account.active = saved
+
+        return self.data_api.hooks(aside)
 
     # -- database -------------------------------------------------------------------------
 
@@ -140,10 +161,8 @@ class LocalRedshift:
         return [dict(zip(names, row, strict=True)) for row in self.query(sql)]
 
     def close(self) -> None:
-        """Deliver what the streams still buffer, then drop the database (and stop the server)."""
+        """Drop the database (and stop the server)."""
         self._closed = True
-        if self.emulator is not None:
-            self.emulator.close()
         if self._database is not None and self._server_url is not None:
             self._on_server(
                 self._server_url, f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)'
@@ -167,6 +186,20 @@ class LocalRedshift:
         if "tableName" not in inputs or "__provider" not in inputs:
             return  # some other dynamic resource: not ours to create
         local = ConnectionSettings.from_url(self._ensure_database())
+        provider = dill.loads(base64.b64decode(inputs["__provider"]))
+        if inputs.get("workgroup") or inputs.get("cluster"):
+            # the provider's Data API path, answered by the emulation on the local database
+            settings = ConnectionSettings.from_props(inputs)
+            self.data_api.add_target(
+                database=settings.database, workgroup=settings.workgroup, cluster=settings.cluster
+            )
+            if settings.secret_arn:
+                self.data_api.add_secret(settings.secret_arn)
+            props = {k: v for k, v in inputs.items() if k != "__provider"}
+            props["dialect"] = "postgresql"
+            provider.create(props)
+            self._remember(TableSpec.from_props(props))
+            return
         props = {k: v for k, v in inputs.items() if k not in ("__provider", *_CONNECTION_KEYS)}
         props.update(
             host=local.host,
@@ -176,93 +209,10 @@ class LocalRedshift:
             password=local.password,
             dialect="postgresql",
         )
-        provider = dill.loads(base64.b64decode(inputs["__provider"]))
         provider.create(props)
-        spec = TableSpec.from_props(props)
+        self._remember(TableSpec.from_props(props))
+
+    def _remember(self, spec: TableSpec) -> None:
         self.tables[spec.qualified_name] = spec
         if spec.schema is None:
             self.tables[f"public.{spec.name}"] = spec
-
-    def create_stream(
-        self, args: MockResourceArgs, state: Mapping[str, Any], s3: Any, firehose: Any
-    ) -> None:
-        """Create a Redshift-destination stream in moto and in the emulator."""
-        inputs = _unwrap_secrets(dict(args.inputs))
-        redshift = inputs.get("redshiftConfiguration") or {}
-        table_name = str(redshift.get("dataTableName") or "")
-        spec = self.tables.get(table_name)
-        if spec is None:
-            known = ", ".join(sorted(self.tables)) or "none"
-            raise ValueError(
-                f"its COPY loads table {table_name!r}, which the program did not create "
-                f"(tables: {known}); the harness loads only tables the pipeline declares"
-            )
-        settings = StreamSettings.from_inputs(inputs, arn=str(state["arn"]), table=spec)
-        if self.emulator is None:
-            self.emulator = FirehoseEmulator(s3, connect=self.connect, account_id=self.account_id)
-        self.emulator.create_stream(settings)  # checks the COPY options first
-        s3_conf = redshift.get("s3Configuration") or {}
-        copy_command = {"DataTableName": table_name, "CopyOptions": settings.copy_options}
-        if redshift.get("dataTableColumns"):
-            copy_command["DataTableColumns"] = str(redshift["dataTableColumns"])
-        firehose.create_delivery_stream(
-            DeliveryStreamName=settings.name,
-            DeliveryStreamType="DirectPut",
-            RedshiftDestinationConfiguration={
-                "RoleARN": str(redshift.get("roleArn")),
-                "ClusterJDBCURL": str(redshift.get("clusterJdbcurl")),
-                "CopyCommand": copy_command,
-                "Username": str(redshift.get("username")),
-                "Password": str(redshift.get("password")),
-                "S3Configuration": {
-                    "RoleARN": str(s3_conf.get("roleArn") or redshift.get("roleArn")),
-                    "BucketARN": str(s3_conf.get("bucketArn")),
-                    "Prefix": settings.prefix,
-                    "ErrorOutputPrefix": settings.error_prefix,
-                    "BufferingHints": {
-                        "IntervalInSeconds": settings.buffering_interval,
-                        "SizeInMBs": settings.buffering_size_mb,
-                    },
-                    "CompressionFormat": settings.compression,
-                },
-            },
-        )
-
-    # -- API calls --------------------------------------------------------------------------
-
-    def call(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        *,
-        principal: str | None = None,
-        policy: CompiledPolicy | None = None,
-    ) -> tuple[AWSResponse, dict[str, Any]] | None:
-        """Answer a Firehose ``PutRecordBatch``/``PutRecord`` call, or ``None`` to let moto answer.
-
-        :param principal: ``role/function`` of the handler making the call, if one is.
-        :param policy: that role's policy; the call is denied unless it allows the action.
-        """
-        emulator = self.emulator
-        name = str(params.get("DeliveryStreamName", ""))
-        if (
-            emulator is None
-            or operation not in _ACTIONS
-            or name.split("/")[-1] not in emulator.streams
-        ):
-            return None
-        action = _ACTIONS[operation]
-        if policy is not None:
-            arn = emulator.stream(name).arn
-            if not policy.allows(action, arn):
-                return access_denied(
-                    "firehose", operation, self.account_id, str(principal), action, arn
-                )
-        try:
-            if operation == "PutRecordBatch":
-                parsed = emulator.put_record_batch(name, params.get("Records") or [])
-            else:
-                parsed = emulator.put_record(name, params.get("Record") or {})
-        except ClientError as exc:
-            return answer("firehose", 400, {"Error": dict(exc.response.get("Error", {}))})
-        return answer("firehose", 200, parsed)
