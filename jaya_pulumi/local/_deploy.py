@@ -394,6 +394,7 @@ CREATORS: dict[str, _Creator] = {
     "aws:sqs/queue:Queue": sqs.create_queue,
     "aws:sqs/queuePolicy:QueuePolicy": sqs.create_queue_policy,
     "aws:sqs/redrivePolicy:RedrivePolicy": sqs.create_redrive_policy,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": sqs.create_redrive_allow_policy,
     "aws:lambda/eventSourceMapping:EventSourceMapping": sqs.create_event_source_mapping,
     "aws:sns/topic:Topic": sns.create_topic,
     "aws:sns/topicPolicy:TopicPolicy": sns.create_topic_policy,

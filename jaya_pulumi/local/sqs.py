@@ -41,6 +41,8 @@ __all__ = [
     "create_event_source_mapping",
     "create_queue",
     "create_queue_policy",
+    "create_redrive_allow_policy",
+    "create_redrive_policy",
     "queue_depths",
     "queue_name",
 ]
@@ -286,9 +288,7 @@ class SQSDispatch:
             error=invocation.error
             or HarnessError(f"message {record['messageId']} failed {count} receives; {where}"),
         )
-        self.account.failures.append(failed)
-        if dlq:
-            self.account.dead_lettered.append((failed, dlq))
+        self.account.failures.append(failed)  # the message names the queue it went to
 
 
 # -- creators (registered in _deploy.CREATORS) ---------------------------------------------
@@ -322,6 +322,16 @@ def create_redrive_policy(
     h.client("sqs", region).set_queue_attributes(
         QueueUrl=str(args.inputs["queueUrl"]),
         Attributes={"RedrivePolicy": str(args.inputs["redrivePolicy"])},
+    )
+
+
+def create_redrive_allow_policy(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    """``aws.sqs.RedriveAllowPolicy``: which queues may use this one as their dead-letter queue."""
+    h.client("sqs", region).set_queue_attributes(
+        QueueUrl=str(args.inputs["queueUrl"]),
+        Attributes={"RedriveAllowPolicy": str(args.inputs["redriveAllowPolicy"])},
     )
 
 
