@@ -281,12 +281,18 @@ class SQSDispatch:
             if dlq
             else "the queue has no dead-letter queue, so it stays in flight"
         )
+        outcomes = invocation.result.get("messages") if isinstance(invocation.result, dict) else []
+        said = [o.get("error") for o in outcomes or [] if o.get("messageId") == record["messageId"]]
         failed = dataclasses.replace(
             invocation,
             event={"Records": [record]},
             attempt=count,
             error=invocation.error
-            or HarnessError(f"message {record['messageId']} failed {count} receives; {where}"),
+            or HarnessError(
+                f"message {record['messageId']} failed {count} receives"
+                + (f" ({said[0]})" if said and said[0] else "")
+                + f"; {where}"
+            ),
         )
         self.account.failures.append(failed)  # the message names the queue it went to
 
