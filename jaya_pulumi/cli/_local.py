@@ -182,6 +182,13 @@ def _size(n: int) -> str:
     show_default=True,
     help="Retries of a failing S3-triggered invocation (S3's asynchronous default is 2).",
 )
+@click.option(
+    "--fire",
+    "fires",
+    metavar="SCHEDULE",
+    multiple=True,
+    help="Run a Schedule's function once, after the puts (its node name) (repeatable).",
+)
 @click.option("--logs", is_flag=True, help="Print every invocation's log lines.")
 @click.option(
     "--all", "show_all", is_flag=True, help=f"Print every row of every list (default: {MAX_ROWS})."
@@ -209,6 +216,7 @@ def local(
     secrets: tuple[str, ...],
     region: str,
     retries: int,
+    fires: tuple[str, ...],
     logs: bool,
     show_all: bool,
     shows: tuple[str, ...],
@@ -219,7 +227,7 @@ def local(
     Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
     """
     from jaya_pulumi.dsl import expand
-    from jaya_pulumi.local import default_stack
+    from jaya_pulumi.local import HarnessError, default_stack
     from jaya_pulumi.testing import test
 
     files = [item for spec in puts for item in _parse_put(spec)]
@@ -262,6 +270,11 @@ def local(
             put_by_you.add(f"s3://{bucket}/{item.key}")
             if progress is not None:
                 progress.update(done)
+        for schedule in fires:
+            try:
+                h.fire(schedule)
+            except HarnessError as exc:
+                raise click.BadParameter(str(exc), param_hint="--fire") from None
         tables: list[list[str]] = []
         table_rows: dict[str, list[dict[str, Any]]] = {}
         rejected = 0
