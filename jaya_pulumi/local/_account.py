@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
-from jaya_pulumi.local.iam import CompiledPolicy
+from jaya_pulumi.local.iam import RolePolicies
 
 __all__ = ["Account", "Active", "Mapping", "Rule", "Subscription", "Target"]
 
@@ -13,19 +15,13 @@ __all__ = ["Account", "Active", "Mapping", "Rule", "Subscription", "Target"]
 class Active:
     """A function call in progress: whose role the handler's AWS calls use."""
 
-    __slots__ = ("function", "invocation", "policy", "principal", "role")
+    __slots__ = ("function", "invocation", "principal", "role")
 
     def __init__(
-        self,
-        function: LocalFunction,
-        invocation: Invocation,
-        policy: CompiledPolicy,
-        role: str,
-        principal: str,
+        self, function: LocalFunction, invocation: Invocation, role: str, principal: str
     ) -> None:
         self.function = function
         self.invocation = invocation
-        self.policy = policy
         self.role = role
         self.principal = principal
 
@@ -88,8 +84,10 @@ class Account:
     """What an ARN (unqualified, version or alias) invokes: the function and its qualifier."""
     permissions: list[tuple[str, str, str]] = field(default_factory=list)
     """``lambda.Permission`` grants: (function, principal, source ARN)."""
-    policies: dict[str, CompiledPolicy] = field(default_factory=dict)
-    """Each role's inline policies, compiled, by role name."""
+    policies: RolePolicies = field(default_factory=RolePolicies)
+    """Each role's inline policies and their compiled form (written through ``PutRolePolicy``)."""
+    workgroups: dict[str, str] = field(default_factory=dict)
+    """Redshift Serverless workgroup ARNs by name, for IAM checks of Data API calls."""
     role_ids: dict[str, str] = field(default_factory=dict)
     """Each role's id (``AROA...``) by role name."""
     invocations: list[Invocation] = field(default_factory=list)
@@ -114,3 +112,19 @@ class Account:
     """Buckets whose notification configuration sends their events to EventBridge."""
     failing_messages: dict[str, Invocation] = field(default_factory=dict)
     """The last attempt of each SQS message reported failed and not yet deleted, by message id."""
+
+    def caller(self) -> tuple[str, str] | None:
+        """``(role name, principal)`` of the innermost handler running, or ``None``."""
+        if not self.active:
+            return None
+        active = self.active[-1]
+        return active.role, active.principal
+
+    @contextmanager
+    def as_service(self) -> Iterator[None]:
+        """Calls made inside are the services' own (Lambda's, Firehose's), not a handler's."""
+        saved, self.active = self.active, []
+        try:
+            yield
+        finally:
+            self.active = saved

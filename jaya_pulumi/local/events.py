@@ -25,7 +25,6 @@ from jaya_pulumi.local._account import Account, Rule, Target
 from jaya_pulumi.local._resource_policy import resource_policy_allows
 from jaya_pulumi.local.awslambda import Invocation
 from jaya_pulumi.local.errors import HarnessError
-from jaya_pulumi.local.iam import CompiledPolicy
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT
 
 if TYPE_CHECKING:
@@ -198,7 +197,7 @@ class EventsDispatch:
         fn = found[0]
         if rule.scheduler:
             role = (target.role_arn or "").rsplit("/", 1)[-1]
-            role_policy = self.account.policies.get(role) or CompiledPolicy()
+            role_policy = self.account.policies.compiled(role)
             allowed = role_policy.allows("lambda:InvokeFunction", target.arn)
             problem = (
                 f"the schedule's role {role or '(none)'} needs lambda:InvokeFunction on "

@@ -3,14 +3,15 @@
 ``test(pipeline)`` starts moto in-process with fake credentials, runs the program that ``pulumi up``
 would run under mocks whose ``new_resource`` creates each resource in moto from the registered
 inputs, and wires moto's S3 notifications to the functions' real archives, run in-process.
+Every AWS call a handler makes is checked against its role's inline policies (``iam.py``).
 
 Supported resource types are listed in ``_deploy.CREATORS`` (one entry per type token); other types
 are registered with the mocks' computed outputs and not created. Firehose delivery streams go to
 a Firehose emulator and Redshift tables are created in a local PostgreSQL (see
 ``redshift/`` and ``firehose/``). Not emulated: Lambda layers (their packages come
-from the developer's environment), bucket policies (stored, not enforced), IAM for services other
-than S3 and Firehose, invocation delays (retries run at once). Queues, topics, rules and schedules:
-see ``sqs.py``, ``sns.py`` and ``events.py``.
+from the developer's environment), bucket policies (stored, not enforced), managed IAM policies,
+invocation delays (retries run at once). Queues, topics, rules and schedules: ``sqs.py``,
+``sns.py`` and ``events.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
 from jaya_pulumi.local.events import EventsDispatch
 from jaya_pulumi.local.firehose import FirehoseEmulator, LocalFirehose
+from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
+from jaya_pulumi.local.requirements import warn_requirement_mismatches
 from jaya_pulumi.local.s3 import S3Dispatch
 from jaya_pulumi.local.sns import SNSDispatch
 from jaya_pulumi.local.sqs import SQSDispatch
@@ -104,6 +107,12 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._started = False
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
         self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
+        self._iam = Authorizer(
+            self.account.policies,
+            self.account.caller,
+            DEFAULT_ACCOUNT,
+            ClientNames(self.client, self.account.workgroups, DEFAULT_ACCOUNT),
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -117,6 +126,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
             )
         Harness._running = self
         self._started = True
+        warn_requirement_mismatches(self.pipeline.functions)
         try:
             self._start_aws()
             self._synthesis = synth(
@@ -174,13 +184,13 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
             | self._delivery_seam(),
             [
                 *self._delivery_hooks(),
-                ("before-parameter-build.s3", self._remember_params),
-                ("before-call.s3", self._authorize),
+                ("before-parameter-build", self._iam.remember),
+                ("after-call", self._iam.after_call),
                 ("after-call.s3", self._record_write),
-                ("before-parameter-build.firehose", self._remember_firehose_params),
                 ("before-call.firehose", self._firehose_call),
                 *self._redshift.data_api_hooks(self.account),
             ],
+            guard=self._iam.authorize,
         )
         self._session = boto3.session.Session(region_name=self.region)
 
@@ -373,29 +383,12 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
                 found.append((item["LastModified"], item["Key"], lines))
         return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
 
-    def _remember_firehose_params(
-        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
-    ) -> None:
-        context["jaya_firehose_params"] = params
-
     def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
-        params = context.get("jaya_firehose_params")
+        params = context.get(PARAMS)
         if params is None:
             return None
-        active = self.account.active[-1] if self.account.active else None
-        saved, self.account.active = (
-            self.account.active,
-            [],
-        )  # Firehose's own S3 writes are not the handler's
-        try:
-            return self._firehose.call(
-                model.name,
-                params,
-                principal=active.principal if active else None,
-                policy=active.policy if active else None,
-            )
-        finally:
-            self.account.active = saved
+        with self.account.as_service():  # Firehose's own S3 writes are not the handler's
+            return self._firehose.call(model.name, params)
 
     # -- deployment: one creator per type token -------------------------------------------
 

@@ -27,7 +27,6 @@ from jaya_pulumi.local._account import Account
 from jaya_pulumi.local._account import Mapping as EventSourceMapping
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HarnessError
-from jaya_pulumi.local.iam import CompiledPolicy
 
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
@@ -109,13 +108,12 @@ class SQSDispatch:
     @contextlib.contextmanager
     def _as_service(self) -> Iterator[None]:
         """Calls AWS services make themselves: no handler's role applies, nothing is delivered."""
-        saved, self.account.active = self.account.active, []
         self._service_depth += 1
         try:
-            yield
+            with self.account.as_service():
+                yield
         finally:
             self._service_depth -= 1
-            self.account.active = saved
 
     def queues(self) -> list[dict[str, Any]]:
         """Each queue: ``name``, ``url``, ``waiting``, ``in_flight`` and ``dead_letter_queue``."""
@@ -169,7 +167,7 @@ class SQSDispatch:
         if target is None:
             return False
         fn = target[0]
-        policy = self.account.policies.get(fn.role_arn.rsplit("/", 1)[-1]) or CompiledPolicy()
+        policy = self.account.policies.compiled(fn.role_arn.rsplit("/", 1)[-1])
         missing = [a for a in _POLLER_ACTIONS if not policy.allows(a, mapping.queue_arn)]
         sqs, url = self._queue_url(mapping.queue_arn)
         with self._as_service():
@@ -389,8 +387,8 @@ def create_event_source_mapping(
             f"{fn.timeout} seconds"
         )
     role = fn.role_arn.rsplit("/", 1)[-1]
-    policy = h.account.policies.get(role)
-    if policy is not None:  # the role's policy may come later; polling checks it then
+    if h.account.policies.documents(role):  # the policy may come later; polling checks it then
+        policy = h.account.policies.compiled(role)
         missing = [a for a in _POLLER_ACTIONS if not policy.allows(a, source)]
         if missing:
             raise HarnessError(
