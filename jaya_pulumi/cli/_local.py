@@ -28,6 +28,8 @@ MAX_ROWS = 20
 
 PROGRESS_THRESHOLD = 20
 """From this many files on, ``jaya local`` draws a progress bar while it puts them."""
+LARGE_OBJECT = 8 * 1024 * 1024
+"""From this size on, a file is streamed into S3 with a bar of the bytes put (fewer files only)."""
 
 
 @dataclass(frozen=True)
@@ -69,22 +71,65 @@ def _parse_put(spec: str) -> list[_Put]:
 class _Progress:
     """A plain-text progress bar: redrawn in place on a terminal, a line per tenth otherwise."""
 
-    def __init__(self, total: int, out: IO[str], width: int = 30) -> None:
-        self._total, self._out, self._width = total, out, width
+    def __init__(self, total: int, out: IO[str], width: int = 30, unit: str = "files") -> None:
+        self._total, self._out, self._width, self._unit = max(total, 1), out, width, unit
         self._tty = out.isatty()
-        self._shown = -1
+        self._shown = self._last = -1
+
+    def _count(self, n: int) -> str:
+        return f"{n / 1024 / 1024:.1f}" if self._unit.startswith("MiB") else str(n)
 
     def update(self, done: int) -> None:
         """Show ``done`` of ``total``."""
         step = done * 10 // self._total
+        if done == self._last:  # botocore's last read returns nothing new
+            return
+        self._last = done
         if not self._tty and done != self._total:  # a log gets the final count only
             return
+        if self._tty and step == self._shown and done != self._total and self._unit != "files":
+            return  # bytes come in small reads: redraw a tenth at a time
         self._shown = step
         filled = done * self._width // self._total
         bar = "#" * filled + "." * (self._width - filled)
         end = "\r" if self._tty and done < self._total else "\n"
-        self._out.write(f"[{bar}] {done}/{self._total} files{end}")
+        counts = f"{self._count(done)}/{self._count(self._total)} {self._unit}"
+        self._out.write(f"[{bar}] {counts}{end}")
         self._out.flush()
+
+
+class _Reading:
+    """A file read by botocore as it puts it, reporting each read to a :class:`_Progress`."""
+
+    def __init__(self, file: IO[bytes], progress: _Progress) -> None:
+        self._file, self._progress = file, progress
+
+    def read(self, size: int = -1) -> bytes:
+        """Read from the file and show how far it is."""
+        data = self._file.read(size)
+        self._progress.update(self._file.tell())
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Seek in the file (botocore measures the body)."""
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        """The file's position."""
+        return self._file.tell()
+
+
+def _put(s3: Any, bucket: str, item: _Put, alone: bool) -> None:
+    """Put one file: streamed with a bar of its bytes when large and alone, else read whole."""
+    size = item.path.stat().st_size
+    if not alone or size < LARGE_OBJECT:
+        s3.put_object(Bucket=bucket, Key=item.key, Body=item.path.read_bytes())
+        return
+    progress = _Progress(size, sys.stdout, unit=f"MiB put to s3://{bucket}/{item.key}")
+    with item.path.open("rb") as file:
+        s3.put_object(
+            Bucket=bucket, Key=item.key, Body=_Reading(file, progress), ContentLength=size
+        )
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], limit: int | None = None) -> str:
@@ -266,7 +311,7 @@ def local(
         put_by_you: set[str] = set()
         for done, item in enumerate(files, start=1):
             bucket = h.bucket_name(item.bucket)
-            s3.put_object(Bucket=bucket, Key=item.key, Body=item.path.read_bytes())
+            _put(s3, bucket, item, alone=progress is None)
             put_by_you.add(f"s3://{bucket}/{item.key}")
             if progress is not None:
                 progress.update(done)
