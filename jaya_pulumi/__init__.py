@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from jaya_pulumi._loader import load_pipelines
 from jaya_pulumi.dsl import (
     S3,
+    SNS,
+    SQS,
     AWSLambda,
     ConfigSecret,
     CopyS3Lambda,
@@ -20,6 +22,7 @@ from jaya_pulumi.dsl import (
     Pipeline,
     RedshiftServerless,
     S3Event,
+    Schedule,
     Table,
 )
 from jaya_pulumi.errors import (
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "S3",
+    "SNS",
+    "SQS",
     "AWSLambda",
     "ConfigSecret",
     "ConfigurationError",
@@ -47,6 +52,7 @@ __all__ = [
     "PipelineDefinitionError",
     "RedshiftServerless",
     "S3Event",
+    "Schedule",
     "Table",
     "build",
     "load_pipelines",

@@ -1,9 +1,11 @@
 """Pictures of a pipeline: Mermaid and Graphviz DOT text, and PNG through Graphviz's ``dot``.
 
 Plain Python: importing this module imports neither pulumi nor boto3. Nodes are labelled with
-their kind and physical name (``{stack}`` stays a placeholder unless a stack is given); edges
-with what flows along them: an S3 -> function edge with each trigger's event type and key
-filters, a function -> S3 edge with the prefix the function writes under. A ``RedshiftServerless``
+their kind and physical name (``{stack}`` stays a placeholder unless a stack is given; a schedule
+shows its expression), each kind with a shape of its own; edges with what flows along them: an
+S3 edge with each trigger's event type and key filters (and ``EventBridge`` when a rule routes
+it), a function -> S3 edge with the prefix the function writes under, a queue -> function edge
+with its batch, and what a topic, a schedule or a writing function does. A ``RedshiftServerless``
 warehouse is not a node of the graph; it is drawn beside the tables it hosts, with a dashed edge.
 
 Not supported: styling per node, subgraphs per region, and pictures of several pipelines at
@@ -18,14 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jaya_pulumi.dsl import (
+    DEAD_LETTER_SUFFIX,
+    EVENTBRIDGE,
+    MAX_RULE_NAME,
     S3,
+    SNS,
+    SQS,
+    STACK_PLACEHOLDER,
     AWSLambda,
     Node,
     Pipeline,
+    Schedule,
     WarehouseRef,
     expand,
     function_name_template,
     physical_function_name,
+    physical_name,
 )
 from jaya_pulumi.errors import GraphvizNotFoundError
 
@@ -42,20 +52,36 @@ __all__ = [
 _EDGE_VERBS: dict[tuple[str, str], str] = {
     ("AWSLambda", "Firehose"): "put records",
     ("Firehose", "Table"): "COPY",
+    ("AWSLambda", "SQS"): "sends",
+    ("AWSLambda", "SNS"): "publishes",
+    ("SNS", "SQS"): "subscribes",
+    ("SNS", "AWSLambda"): "subscribes",
+    ("Schedule", "AWSLambda"): "invokes",
 }
 _MERMAID_SHAPES: dict[str, tuple[str, str]] = {
     "S3": ("[(", ")]"),
     "AWSLambda": ("(", ")"),
     "Firehose": ("[/", "/]"),
     "Table": ("[[", "]]"),
-    "RedshiftServerless": ("{{", "}}"),
+    "RedshiftServerless": ("[\\", "/]"),
+    "SQS": (">", "]"),
+    "SNS": ("{{", "}}"),
+    "Schedule": ("((", "))"),
 }
 _DOT_SHAPES: dict[str, str] = {
     "S3": "cylinder",
     "AWSLambda": "box",
     "Firehose": "parallelogram",
     "Table": "box3d",
-    "RedshiftServerless": "hexagon",
+    "RedshiftServerless": "house",
+    "SQS": "cds",
+    "SNS": "hexagon",
+    "Schedule": "octagon",
+}
+_LIMITS: dict[str, int] = {
+    "SQS": 80 - len(DEAD_LETTER_SUFFIX),
+    "SNS": 256,
+    "Schedule": MAX_RULE_NAME,
 }
 
 
@@ -201,6 +227,8 @@ def render_png(pipeline: Pipeline, path: str | Path, stack: str | None = None) -
 
 
 def _type_name(node: Node) -> str:
+    if isinstance(node, S3) and node.via == EVENTBRIDGE:
+        return "S3 (via EventBridge)"
     # A function declared invoked_by="external" says so: nothing in the picture feeds it.
     invoked_by = getattr(node, "invoked_by", None)
     suffix = f" (invoked by: {invoked_by})" if isinstance(invoked_by, str) else ""
@@ -213,6 +241,12 @@ def _physical_name(pipeline: Pipeline, node: Node, stack: str | None) -> str:
         return f"{name}/{node.prefix}" if node.prefix else name
     if isinstance(node, AWSLambda):
         return _function_name(pipeline, node, stack)
+    if isinstance(node, Schedule):
+        return node.expression
+    if isinstance(node, (SQS, SNS)):
+        if stack is None:
+            return f"{pipeline.name}-{node.name}-{STACK_PLACEHOLDER}"
+        return physical_name(pipeline, node.name, stack, _LIMITS[node.kind])
     return _expand(node.key, stack)
 
 
@@ -227,13 +261,17 @@ def _expand(template: str, stack: str | None) -> str:
 
 
 def _edge_lines(pipeline: Pipeline, source: Node, target: Node) -> tuple[str, ...]:
-    if isinstance(source, S3) and isinstance(target, AWSLambda):
+    if isinstance(source, S3) and isinstance(target, (AWSLambda, SQS, SNS)):
         triggers = pipeline.bucket_of(source).triggers
-        return tuple(
+        lines = tuple(
             _filters(t.event.trigger, t.event.prefix, t.event.suffix)
             for t in triggers
-            if t.source is source and t.function is target
+            if t.source is source and t.target is target
         )
+        return ("EventBridge", *lines) if source.via == EVENTBRIDGE else lines
+    if isinstance(source, SQS) and isinstance(target, AWSLambda):
+        window = f", window {source.max_batching_window} s" if source.max_batching_window else ""
+        return (f"batch of {source.batch_size}{window}", "partial failures")
     if isinstance(source, AWSLambda) and isinstance(target, S3):
         return (_filters("writes", target.prefix, ""),)
     verb = _EDGE_VERBS.get((source.kind, target.kind))

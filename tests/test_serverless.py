@@ -290,5 +290,5 @@ def test_a_region_without_a_firehose_cidr_is_refused_at_deploy() -> None:
 def test_jaya_graph_draws_the_warehouse_beside_its_table() -> None:
     wh = RedshiftServerless("analytics-ns", "analytics")
     text = to_mermaid(pipeline(wh.db_conf)[0])
-    assert '{{"RedshiftServerless<br/>analytics-ns/analytics"}}' in text
+    assert '[\\"RedshiftServerless<br/>analytics-ns/analytics"/]' in text
     assert '-.->|"hosts"| n4' in text  # n4: the events table

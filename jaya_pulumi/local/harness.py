@@ -3,19 +3,21 @@
 ``test(pipeline)`` starts moto in-process with fake credentials, runs the program that ``pulumi up``
 would run under mocks whose ``new_resource`` creates each resource in moto from the registered
 inputs, and wires moto's S3 notifications to the functions' real archives, run in-process.
+Every AWS call a handler makes is checked against its role's inline policies (``iam.py``).
 
 Supported resource types are listed in ``_deploy.CREATORS`` (one entry per type token); other types
 are registered with the mocks' computed outputs and not created. Firehose delivery streams go to
 a Firehose emulator and Redshift tables are created in a local PostgreSQL (see
 ``redshift/`` and ``firehose/``). Not emulated: Lambda layers (their packages come
-from the developer's environment), bucket policies (stored, not enforced), IAM for services other
-than S3 and Firehose, invocation delays (retries run at once), SQS/SNS/EventBridge destinations
-(moto handles them as it does without the harness).
+from the developer's environment), bucket policies (stored, not enforced), managed IAM policies,
+invocation delays (retries run at once). Queues, topics, rules and schedules: ``sqs.py``,
+``sns.py`` and ``events.py``.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from collections.abc import Mapping
 from types import TracebackType
@@ -29,9 +31,14 @@ from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
-from jaya_pulumi.local.firehose import FirehoseEmulator, LocalFirehose
+from jaya_pulumi.local.events import EventsDispatch
+from jaya_pulumi.local.firehose import FULL_PARAMS, FirehoseEmulator, LocalFirehose
+from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
+from jaya_pulumi.local.requirements import warn_requirement_mismatches
 from jaya_pulumi.local.s3 import S3Dispatch
+from jaya_pulumi.local.sns import SNSDispatch
+from jaya_pulumi.local.sqs import SQSDispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
 if TYPE_CHECKING:
@@ -57,7 +64,7 @@ def default_stack(pipeline: Pipeline) -> str:
     return aliases.pop() if len(aliases) == 1 else LOCAL_STACK
 
 
-class Harness(S3Dispatch):
+class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
     """A pipeline deployed on in-process moto; its functions' archives run when triggers fire.
 
     Use :func:`test` to make one. See the module docstring for what is emulated.
@@ -101,6 +108,12 @@ class Harness(S3Dispatch):
         self._started = False
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
         self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
+        self._iam = Authorizer(
+            self.account.policies,
+            self.account.caller,
+            DEFAULT_ACCOUNT,
+            ClientNames(self.client, self.account.workgroups, DEFAULT_ACCOUNT),
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -114,6 +127,7 @@ class Harness(S3Dispatch):
             )
         Harness._running = self
         self._started = True
+        warn_requirement_mismatches(self.pipeline.functions)
         try:
             self._start_aws()
             self._synthesis = synth(
@@ -127,6 +141,7 @@ class Harness(S3Dispatch):
                     f"Pipeline {self.pipeline.name!r} on stack {self.stack!r} cannot be deployed: "
                     + "; ".join(self.account.rejected)
                 )
+            gc.freeze()  # moto and the deploy stay put: the handlers' collections skip them
         except BaseException:
             self.stop()
             raise
@@ -146,6 +161,7 @@ class Harness(S3Dispatch):
         for function in self.account.functions.values():
             function.close()
         self._sandbox.stop()
+        gc.unfreeze()
         self._clients.clear()
         Harness._running = None
         if closing is not None:
@@ -167,15 +183,18 @@ class Harness(S3Dispatch):
     def _start_aws(self) -> None:
         self._sandbox.start(
             self.region,
-            {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification},
+            {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification}
+            | self._delivery_seam(),
             [
-                ("before-parameter-build.s3", self._remember_params),
-                ("before-call.s3", self._authorize),
+                *self._delivery_hooks(),
+                ("before-parameter-build", self._iam.remember),
+                ("after-call", self._iam.after_call),
                 ("after-call.s3", self._record_write),
-                ("before-parameter-build.firehose", self._remember_firehose_params),
+                ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
                 *self._redshift.data_api_hooks(self.account),
             ],
+            guard=self._iam.authorize,
         )
         self._session = boto3.session.Session(region_name=self.region)
 
@@ -342,6 +361,11 @@ class Harness(S3Dispatch):
             self._on_notification(DEFAULT_ACCOUNT, record["requestPayload"], arn, self.region)
         return len(messages)
 
+    def fire(self, schedule: Any) -> list[Invocation]:
+        """Run a schedule's targets once (a ``Schedule`` node, its name or its expression)."""
+        self._require_running()
+        return self._fire(schedule)
+
     def rejected(self) -> list[dict[str, Any]]:
         """The lines (and unreadable objects) mappers quarantined, oldest first, as dicts.
 
@@ -363,29 +387,12 @@ class Harness(S3Dispatch):
                 found.append((item["LastModified"], item["Key"], lines))
         return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
 
-    def _remember_firehose_params(
-        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
-    ) -> None:
-        context["jaya_firehose_params"] = params
-
     def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
-        params = context.get("jaya_firehose_params")
+        params = context.get(FULL_PARAMS, context.get(PARAMS))  # whole, not the validated cut
         if params is None:
             return None
-        active = self.account.active[-1] if self.account.active else None
-        saved, self.account.active = (
-            self.account.active,
-            [],
-        )  # Firehose's own S3 writes are not the handler's
-        try:
-            return self._firehose.call(
-                model.name,
-                params,
-                principal=active.principal if active else None,
-                policy=active.policy if active else None,
-            )
-        finally:
-            self.account.active = saved
+        with self.account.as_service():  # Firehose's own S3 writes are not the handler's
+            return self._firehose.call(model.name, params)
 
     # -- deployment: one creator per type token -------------------------------------------
 

@@ -29,6 +29,12 @@ def _suffix(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:7]
 
 
+def _uuid(name: str) -> str:
+    """A deterministic UUID-shaped id (KMS key ids, event source mappings, subscriptions)."""
+    h = hashlib.sha256(name.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
 class JayaMocks(pulumi.runtime.Mocks):
     """Mocks that compute AWS's outputs (ids, names, ARNs, versions) from the registered inputs.
 
@@ -61,6 +67,15 @@ class JayaMocks(pulumi.runtime.Mocks):
             "aws:redshiftserverless/workgroup:Workgroup": self._workgroup,
             "aws:ec2/securityGroup:SecurityGroup": self._security_group,
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": self._ingress_rule,
+            "aws:sqs/queuePolicy:QueuePolicy": self._queue_policy,
+            "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": self._queue_policy,
+            "aws:sns/topic:Topic": self._topic,
+            "aws:sns/topicPolicy:TopicPolicy": self._topic_policy,
+            "aws:sns/topicSubscription:TopicSubscription": self._subscription,
+            "aws:kms/key:Key": self._kms_key,
+            "aws:lambda/eventSourceMapping:EventSourceMapping": self._event_source_mapping,
+            "aws:cloudwatch/eventRule:EventRule": self._event_rule,
+            "aws:cloudwatch/eventTarget:EventTarget": self._event_target,
             "command:local:Command": self._command,
             "pulumi:providers:aws": self._provider,
             "pulumi-python:dynamic:Resource": self._dynamic,
@@ -243,6 +258,79 @@ class JayaMocks(pulumi.runtime.Mocks):
             "name": name,
             "arn": self._arn("cloudwatch", region, f"alarm:{name}"),
         }
+
+    def _queue_policy(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        # AWS keys a queue's policy (and redrive-allow policy) by the queue's URL.
+        return str(args.inputs.get("queueUrl") or f"{args.name}-id"), dict(args.inputs)
+
+    def _topic(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        if args.inputs.get("fifoTopic") and not str(name).endswith(".fifo"):
+            name = f"{name}.fifo"
+        arn = self._arn("sns", region, str(name))
+        return arn, {**args.inputs, "name": name, "arn": arn, "owner": self.account_id}
+
+    def _topic_policy(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        return str(args.inputs.get("arn")), {**args.inputs, "owner": self.account_id}
+
+    def _subscription(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        topic = str(args.inputs.get("topic"))
+        arn = f"{topic}:{_uuid(args.name)}"
+        return arn, {
+            **args.inputs,
+            "arn": arn,
+            "ownerId": self.account_id,
+            "pendingConfirmation": False,
+            "confirmationWasAuthenticated": True,
+        }
+
+    def _kms_key(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        key_id = _uuid(args.name)
+        return key_id, {
+            "keyUsage": "ENCRYPT_DECRYPT",
+            "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+            "isEnabled": True,
+            **args.inputs,
+            "keyId": key_id,
+            "arn": self._arn("kms", region, f"key/{key_id}"),
+        }
+
+    def _event_source_mapping(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        uuid = _uuid(args.name)
+        function = str(args.inputs.get("functionName"))
+        return uuid, {
+            **args.inputs,
+            "uuid": uuid,
+            "arn": self._arn("lambda", region, f"event-source-mapping:{uuid}"),
+            "functionArn": function,
+            "state": "Enabled" if args.inputs.get("enabled", True) else "Disabled",
+            "lastProcessingResult": "No records processed",
+        }
+
+    def _event_rule(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
+        name = args.inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        bus = args.inputs.get("eventBusName") or "default"
+        path = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
+        return str(name), {
+            **args.inputs,
+            "name": name,
+            "eventBusName": bus,
+            "arn": self._arn("events", region, path),
+        }
+
+    def _event_target(
+        self, args: pulumi.runtime.MockResourceArgs, region: str
+    ) -> tuple[str, _State]:
+        target_id = args.inputs.get("targetId") or _suffix(args.name)
+        return f"{args.inputs.get('rule')}-{target_id}", {**args.inputs, "targetId": target_id}
 
     def _dynamic(self, args: pulumi.runtime.MockResourceArgs, region: str) -> tuple[str, _State]:
         state = dict(args.inputs)

@@ -1,8 +1,9 @@
 """A Pulumi dynamic provider that creates, migrates, reads and drops one Redshift (or PostgreSQL) table.
 
 :class:`TableProvider` holds nothing but a connect timeout: the table and connection come in as resource
-properties, the password as a secret property, and each method opens and closes its own psycopg2
-connection. So its pickle is small, has no secret in it, is the same byte for byte in every process
+properties, the password (SQL only) as a secret property, and each method opens and closes its own
+executor (:mod:`~jaya_pulumi.redshift.executor`: a psycopg2 connection, or the Data API). The plan
+(:func:`~jaya_pulumi.redshift.migrate.plan_migration`) is the same for both. So its pickle is small, has no secret in it, is the same byte for byte in every process
 (no spurious diffs), and unpickles wherever ``jaya_pulumi`` is importable: the class is pickled by
 reference to this module, not by value. That reference is stored in every stack's state, so
 ``jaya_pulumi.redshift.provider.TableProvider`` must keep its import path and accept the properties
@@ -17,13 +18,16 @@ calls AWS with the deployer's credentials (boto3's default chain), as the AWS pr
 
 What happens on each operation:
 
-- **create** -- ``CREATE SCHEMA IF NOT EXISTS`` then ``CREATE TABLE``. If the table already exists it
-  is adopted when it can be brought to the declared shape in place, replaced when ``allow_replace``,
+- **create** -- ``CREATE SCHEMA IF NOT EXISTS`` and ``CREATE TABLE`` in one transaction (one
+  ``BatchExecuteStatement`` over the Data API). If the table already exists it is adopted when it can be brought to the declared shape in place, replaced when ``allow_replace``,
   and otherwise refused.
 - **diff/check** -- in-place changes (append a nullable column, widen a VARCHAR) are updates;
   destructive ones are replacements (delete before create) if ``allow_replace``, else an error.
 - **delete** -- drops the table only if it is empty or ``drop_on_delete``; otherwise leaves it and logs so.
-- **read** -- introspects the live columns, so ``pulumi refresh`` shows drift.
+- **update** -- each in-place statement alone, outside a transaction block (Redshift refuses
+  ``ALTER COLUMN ... TYPE`` inside one).
+- **read** -- introspects the live columns (``information_schema``, or ``SVV_COLUMNS`` over the
+  Data API), so ``pulumi refresh`` shows drift.
 """
 
 from __future__ import annotations

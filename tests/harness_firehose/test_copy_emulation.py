@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import gzip
+import json
 import uuid
 from typing import Any
 
@@ -263,3 +264,51 @@ def test_a_row_postgres_refuses_is_rejected_alone(postgres_url: str) -> None:
     assert rows == [(1,), (2,)]
     (rejected,) = result.rejected
     assert rejected.line == 2 and "duplicate key" in rejected.message
+
+
+def test_strings_needing_copy_escapes_load_exactly(postgres_url: str) -> None:
+    """Rows stream in as COPY text: tabs, backslashes, line breaks and \\N must survive."""
+    spec = make_table(postgres_url, sa.Column("k", sa.Integer), sa.Column("s", sa.String(40)))
+    values = ["a\tb", "back\\slash", "two\nlines", "cr\rhere", "\\N", "ünï 𝄞", "", "x" * 40]
+    lines = [json.dumps({"k": i, "s": v}) for i, v in enumerate(values)]
+    result, rows = load(postgres_url, spec, lines, "JSON 'auto'")
+    assert rows == list(enumerate(values)) and result.loaded == len(values)
+
+
+def test_fast_and_line_by_line_readers_agree(postgres_url: str) -> None:
+    """A CR sends the whole object through the line-by-line reader: same rows, same rejections."""
+    spec = make_table(postgres_url, sa.Column("k", sa.Integer), sa.Column("s", sa.String(4)))
+    lines = [
+        '{"k": 1, "s": "ok"}',
+        ' {"k": 2, "s": "lead"}',  # leading blank: not the fast scan's shape
+        '{"k": 3, "s": "toolong"}',
+        '{"k": 4} {"k": 5, "s": "tw"}',  # two objects on a line
+        "[1]",
+        '{"k": 6, "s": "äö"}',  # 4 bytes: fits VARCHAR(4)
+        '{"k": 7, "s": "äöü"}',  # 6 bytes: does not
+        "",
+        '{"k": "x"}',
+    ]
+    fast, fast_rows = load(postgres_url, spec, lines, "JSON 'auto'")
+    spec2 = make_table(postgres_url, sa.Column("k", sa.Integer), sa.Column("s", sa.String(4)))
+    slow, slow_rows = load(postgres_url, spec2, [*lines, '{"k": 8, "s": "cr"}\r'], "JSON 'auto'")
+    assert fast_rows == [(1, "ok"), (2, "lead"), (4, None), (5, "tw"), (6, "äö")]
+    assert slow_rows == [*fast_rows, (8, "cr")]  # its line ends in CR LF
+    assert rejections(fast) == [(3, 1204, "s"), (5, 1216, None), (7, 1204, "s"), (9, 1207, "k")]
+    assert rejections(slow) == rejections(fast)
+    assert [r.raw for r in fast.rejected] == [r.raw for r in slow.rejected]
+    assert fast.rejected[0].raw == b'{"k": 3, "s": "toolong"}\n'
+
+
+def test_a_refused_last_line_without_line_break_keeps_its_bytes(postgres_url: str) -> None:
+    spec = make_table(postgres_url, sa.Column("k", sa.String(5), primary_key=True))
+    conn = ConnectionSettings.from_url(postgres_url).connect()
+    try:
+        result = copy_json(conn, spec, b'{"k": "a"}\n{"k": "a"}\n{"k": "a"}', "JSON 'auto'")
+    finally:
+        conn.close()
+    assert result.loaded == 1
+    assert [(r.line, r.raw) for r in result.rejected] == [
+        (2, b'{"k": "a"}\n'),
+        (3, b'{"k": "a"}'),
+    ]

@@ -226,3 +226,27 @@ def test_without_a_database_url_an_embedded_postgres_runs_for_the_block() -> Non
         url = h.database_url
     with pytest.raises(psycopg2.OperationalError):
         psycopg2.connect(url, connect_timeout=2)
+
+
+def test_put_record_batch_is_validated_as_botocore_does_and_every_record_arrives(
+    postgres_url: str,
+) -> None:
+    from botocore.exceptions import ParamValidationError
+
+    with test(the_pipeline(), database_url=postgres_url) as h:
+        firehose = h.client("firehose")
+        (stream,) = h.firehose.streams
+        with pytest.raises(ParamValidationError, match=r"Records\[1\]\.Data"):
+            firehose.put_record_batch(
+                DeliveryStreamName=stream, Records=[{"Data": b"{}\n"}, {"Data": 5}]
+            )
+        response = firehose.put_record_batch(
+            DeliveryStreamName=stream,
+            Records=[{"Data": b'{"name": "a"}\n'}, {"Data": '{"name": "b"}\n'}]
+            + [{"Data": b'{"name": "c"}\n'}] * 498,
+        )
+        assert len(response["RequestResponses"]) == 500 and response["FailedPutCount"] == 0
+        assert len({r["RecordId"] for r in response["RequestResponses"]}) == 500
+        h.flush()
+        names = [row["name"] for row in h.rows("my-schema.my-table")]
+        assert names == ["a", "b", *["c"] * 498]

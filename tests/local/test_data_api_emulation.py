@@ -202,3 +202,42 @@ def test_the_secret_exists_in_secrets_manager(api: DataApiEmulator) -> None:
     value = secrets.get_secret_value(SecretId=secret_name(SECRET))
     assert '"username": "admin"' in value["SecretString"]
     assert secret_name(SECRET) == "wh-admin"
+
+
+def test_svv_columns_and_pg_table_def_describe_a_table(client: Any) -> None:
+    table = f"cat_{uuid.uuid4().hex[:8]}"
+    client.execute_statement(
+        **TARGET, Sql=f"CREATE TABLE {table} (id integer NOT NULL, name varchar(12))"
+    )
+    columns = client.execute_statement(
+        **TARGET,
+        Sql="SELECT column_name, data_type, character_maximum_length, is_nullable "
+        "FROM svv_columns WHERE table_name = :t ORDER BY ordinal_position",
+        Parameters=[{"name": "t", "value": table}],
+    )
+    assert client.get_statement_result(Id=columns["Id"])["Records"] == [
+        [
+            {"stringValue": "id"},
+            {"stringValue": "integer"},
+            {"isNull": True},
+            {"stringValue": "NO"},
+        ],
+        [
+            {"stringValue": "name"},
+            {"stringValue": "character varying"},
+            {"longValue": 12},
+            {"stringValue": "YES"},
+        ],
+    ]
+    described = client.execute_statement(
+        **TARGET,
+        Sql=f'SELECT "column", type, "notnull" FROM pg_table_def WHERE tablename = \'{table}\'',
+    )
+    assert client.get_statement_result(Id=described["Id"])["Records"] == [
+        [{"stringValue": "id"}, {"stringValue": "integer"}, {"booleanValue": True}],
+        [
+            {"stringValue": "name"},
+            {"stringValue": "character varying(12)"},
+            {"booleanValue": False},
+        ],
+    ]

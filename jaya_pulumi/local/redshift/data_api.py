@@ -17,7 +17,8 @@ A statement runs when it is submitted, so its first ``DescribeStatement`` says `
 ``FAILED`` (with PostgreSQL's error text). A batch runs in one transaction: when one statement
 fails, none takes effect. As on Redshift, ``ALTER TABLE ... ALTER COLUMN ... TYPE`` inside a batch
 fails (it cannot run in a transaction block). ``SVV_COLUMNS`` and ``PG_TABLE_DEF`` are views over
-PostgreSQL's catalog (``PG_TABLE_DEF`` lists every schema, not only those on the search path).
+PostgreSQL's catalog (``PG_TABLE_DEF`` lists every schema, not only those on the search path, and
+its ``notnull`` column must be quoted, ``"notnull"``: it is a keyword in PostgreSQL).
 
 Not emulated: ``StatementName``/``WithEvent`` side effects (kept, not acted on), result sizes and
 the 24-hour expiry of results, ``ResultFormat='CSV'``, session reuse (``SessionId``).
