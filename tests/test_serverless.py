@@ -292,3 +292,14 @@ def test_jaya_graph_draws_the_warehouse_beside_its_table() -> None:
     text = to_mermaid(pipeline(wh.db_conf)[0])
     assert '[\\"RedshiftServerless<br/>analytics-ns/analytics"/]' in text
     assert '-.->|"hosts"| n4' in text  # n4: the events table
+
+
+def test_two_declarations_of_one_workgroup_are_refused() -> None:
+    first = Table(RedshiftServerless("ns-one", "analytics").db_conf, "events", *columns())
+    second = Table(RedshiftServerless("ns-two", "analytics").db_conf, "clicks", *columns())
+    one = Firehose.for_table(first, "events", "events-holding", "events-loader")
+    two = Firehose.for_table(second, "clicks", "clicks-holding", "clicks-loader")
+    fn = MapS3ToFirehoseLambda(map_function=mapper)
+    source = S3("raw-bkt", on=[S3.ALL_CREATED_OBJECTS])
+    with pytest.raises(PipelineDefinitionError, match="both declare workgroup 'analytics'"):
+        Pipeline("p", [source >> fn >> [one >> first, two >> second]])

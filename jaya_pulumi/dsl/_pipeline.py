@@ -131,6 +131,7 @@ class Pipeline:
         self._group_of = {id(n): g for g in self.buckets for n in g.nodes}
         self._check_sources_and_sinks()
         self._check_firehoses()
+        self._check_warehouses()
         self._check_sources()
         self._check_recursion()
         self._check_triggered()
@@ -580,6 +581,19 @@ class Pipeline:
                     f"{source.label} in {a!r} >> {target.label} in {b!r}: queues, topics and "
                     "functions are joined within one region here. Put both in one region."
                 )
+
+    def _check_warehouses(self) -> None:
+        """Refuse two ``RedshiftServerless`` declarations of one namespace or workgroup."""
+        seen: dict[str, RedshiftServerless] = {}
+        for wh in self.warehouses:
+            for name in (f"namespace {wh.namespace!r}", f"workgroup {wh.workgroup!r}"):
+                if name in seen:
+                    raise PipelineDefinitionError(
+                        f"{seen[name].label} and {wh.label} both declare {name}; a name is unique "
+                        "in an account and region. Use one RedshiftServerless object's db_conf for "
+                        "every table it hosts."
+                    )
+                seen[name] = wh
 
     def _check_recursion(self) -> None:
         """Refuse functions whose writes invoke themselves again, directly or through others."""
