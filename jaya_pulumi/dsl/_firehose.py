@@ -146,6 +146,8 @@ class Firehose(Node):
 
     Arguments follow the seed: ``Firehose(firehose_name, database_name, user_name, user_password,
     server_address, table_name, holding_bucket, role_name, prefix=..., buffering_interval_seconds=...)``.
+    :meth:`for_table` builds one from the table's own ``db_conf`` instead, and with a Secrets
+    Manager secret (a Serverless workgroup, or a cluster) no user or password is on the stream.
 
     :param firehose_name: the stream's name (``{stack}`` expands); mappers route records by it.
     :param database_name: the Redshift database.
