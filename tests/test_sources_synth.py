@@ -43,6 +43,10 @@ def statements(s: Synthesis, function_component: str) -> list[dict[str, Any]]:
     return json.loads(policy.inputs["policy"])["Statement"]  # type: ignore[no-any-return]
 
 
+def s_names(s: Synthesis, type_: str) -> list[str]:
+    return [r.name for r in s.of_type(type_)]
+
+
 def grants(s: Synthesis, function_component: str, prefix: str) -> list[tuple[str, list[str]]]:
     """Every (action, resources) of the role whose action starts with ``prefix``."""
     return [
@@ -239,6 +243,8 @@ def test_a_function_may_send_and_publish_to_its_destinations_only(fan_out: Synth
         },
         {"type": "sns", "name": "alerts", "arn": alerts.state["arn"]},
     ]
+    # A queue only functions write to needs no resource policy: IAM grants the writer.
+    assert s_names(fan_out, QUEUE_POLICY) == ["fan-queue-buffer-policy"]
     # A function that writes to no queue or topic gets no such grant.
     assert grants(fan_out, "fan-copy-a", "sns:") == []
 
