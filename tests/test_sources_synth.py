@@ -373,3 +373,24 @@ def test_a_function_reading_two_queues_maps_and_reads_each() -> None:
     assert mapped == sorted([arns["fan-in-queue-a"], arns["fan-in-queue-b"]])
     received = sorted(r[0] for a, r in grants(s, "fan-in-f", "sqs:") if a == "sqs:ReceiveMessage")
     assert received == mapped
+
+
+def test_long_queue_and_rule_names_are_shortened_within_aws_limits_and_stay_distinct() -> None:
+    long_a, long_b = "a" * 70 + "-one", "a" * 70 + "-two"
+    pipeline = Pipeline(
+        "long-names",
+        [
+            SQS(long_a) >> AWSLambda("f", do_nothing),
+            SQS(long_b) >> AWSLambda("g", do_nothing),
+            Schedule("rate(1 hour)", name="b" * 70) >> AWSLambda("h", do_nothing),
+        ],
+    )
+    s = synth(pipeline, stack="production")
+    names = [q.inputs["name"] for q in s.of_type(QUEUE) if "-failed" not in q.inputs["name"]]
+    assert len(names) == 4 and len(set(names)) == 4
+    assert all(len(n) <= 80 for n in names)
+    queues = [n for n in names if not n.endswith("-dlq")]
+    assert len(queues) == 2
+    assert sorted(names) == sorted([*queues, *(f"{q}-dlq" for q in queues)])
+    (rule,) = s.of_type(RULE)
+    assert len(rule.inputs["name"]) <= 64
