@@ -356,6 +356,7 @@ class PipelineComponent(pulumi.ComponentResource):
 
     def _topic(self, pipeline: Pipeline, topic: SNS, plan: _Plan) -> Topic:
         """The topic, its key and a policy that lets in exactly the buckets publishing to it."""
+        opts = self._opts(topic.region_name, plan)  # first: it makes the region's provider
         account = self._account(topic.region_name, plan)
         sources: dict[str, ServiceSource] = {}
         for group in pipeline.buckets:
@@ -371,7 +372,7 @@ class PipelineComponent(pulumi.ComponentResource):
             physical_name(pipeline, topic.name, plan.stack, MAX_TOPIC_NAME),
             account_id=account,
             sources=list(sources.values()),
-            opts=self._opts(topic.region_name, plan),
+            opts=opts,
         )
 
     def _s3_rule(
