@@ -394,3 +394,19 @@ def test_long_queue_and_rule_names_are_shortened_within_aws_limits_and_stay_dist
     assert sorted(names) == sorted([*queues, *(f"{q}-dlq" for q in queues)])
     (rule,) = s.of_type(RULE)
     assert len(rule.inputs["name"]) <= 64
+
+
+def test_queues_and_topics_outside_the_stacks_region_get_its_provider() -> None:
+    pipeline = Pipeline(
+        "eu",
+        [
+            S3("eu-src-bucket", "eu-west-1", on=[S3.ALL_CREATED_OBJECTS])
+            >> SNS("eu-news", region_name="eu-west-1")
+            >> SQS("eu-work", region_name="eu-west-1")
+            >> AWSLambda("eu-worker", do_nothing, "eu-west-1")
+        ],
+    )
+    s = synth(pipeline, stack="staging", config={"aws:region": "us-east-1"})
+    assert s.get(TOPIC).state["arn"].startswith("arn:aws:sns:eu-west-1:")
+    assert s.get(QUEUE, "eu-queue-eu-work").state["arn"].startswith("arn:aws:sqs:eu-west-1:")
+    assert s.get(KEY).state["arn"].startswith("arn:aws:kms:eu-west-1:")
