@@ -28,6 +28,8 @@ MAX_ROWS = 20
 
 PROGRESS_THRESHOLD = 20
 """From this many files on, ``jaya local`` draws a progress bar while it puts them."""
+LARGE_OBJECT = 8 * 1024 * 1024
+"""From this size on, a file is streamed into S3 with a bar of the bytes put (fewer files only)."""
 
 
 @dataclass(frozen=True)
@@ -69,22 +71,65 @@ def _parse_put(spec: str) -> list[_Put]:
 class _Progress:
     """A plain-text progress bar: redrawn in place on a terminal, a line per tenth otherwise."""
 
-    def __init__(self, total: int, out: IO[str], width: int = 30) -> None:
-        self._total, self._out, self._width = total, out, width
+    def __init__(self, total: int, out: IO[str], width: int = 30, unit: str = "files") -> None:
+        self._total, self._out, self._width, self._unit = max(total, 1), out, width, unit
         self._tty = out.isatty()
-        self._shown = -1
+        self._shown = self._last = -1
+
+    def _count(self, n: int) -> str:
+        return f"{n / 1024 / 1024:.1f}" if self._unit.startswith("MiB") else str(n)
 
     def update(self, done: int) -> None:
         """Show ``done`` of ``total``."""
         step = done * 10 // self._total
+        if done == self._last:  # botocore's last read returns nothing new
+            return
+        self._last = done
         if not self._tty and done != self._total:  # a log gets the final count only
             return
+        if self._tty and step == self._shown and done != self._total and self._unit != "files":
+            return  # bytes come in small reads: redraw a tenth at a time
         self._shown = step
         filled = done * self._width // self._total
         bar = "#" * filled + "." * (self._width - filled)
         end = "\r" if self._tty and done < self._total else "\n"
-        self._out.write(f"[{bar}] {done}/{self._total} files{end}")
+        counts = f"{self._count(done)}/{self._count(self._total)} {self._unit}"
+        self._out.write(f"[{bar}] {counts}{end}")
         self._out.flush()
+
+
+class _Reading:
+    """A file read by botocore as it puts it, reporting each read to a :class:`_Progress`."""
+
+    def __init__(self, file: IO[bytes], progress: _Progress) -> None:
+        self._file, self._progress = file, progress
+
+    def read(self, size: int = -1) -> bytes:
+        """Read from the file and show how far it is."""
+        data = self._file.read(size)
+        self._progress.update(self._file.tell())
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Seek in the file (botocore measures the body)."""
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        """The file's position."""
+        return self._file.tell()
+
+
+def _put(s3: Any, bucket: str, item: _Put, alone: bool) -> None:
+    """Put one file: streamed with a bar of its bytes when large and alone, else read whole."""
+    size = item.path.stat().st_size
+    if not alone or size < LARGE_OBJECT:
+        s3.put_object(Bucket=bucket, Key=item.key, Body=item.path.read_bytes())
+        return
+    progress = _Progress(size, sys.stdout, unit=f"MiB put to s3://{bucket}/{item.key}")
+    with item.path.open("rb") as file:
+        s3.put_object(
+            Bucket=bucket, Key=item.key, Body=_Reading(file, progress), ContentLength=size
+        )
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], limit: int | None = None) -> str:
@@ -182,6 +227,13 @@ def _size(n: int) -> str:
     show_default=True,
     help="Retries of a failing S3-triggered invocation (S3's asynchronous default is 2).",
 )
+@click.option(
+    "--fire",
+    "fires",
+    metavar="SCHEDULE",
+    multiple=True,
+    help="Run a Schedule's function once, after the puts (its node name) (repeatable).",
+)
 @click.option("--logs", is_flag=True, help="Print every invocation's log lines.")
 @click.option(
     "--all", "show_all", is_flag=True, help=f"Print every row of every list (default: {MAX_ROWS})."
@@ -209,6 +261,7 @@ def local(
     secrets: tuple[str, ...],
     region: str,
     retries: int,
+    fires: tuple[str, ...],
     logs: bool,
     show_all: bool,
     shows: tuple[str, ...],
@@ -219,7 +272,7 @@ def local(
     Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
     """
     from jaya_pulumi.dsl import expand
-    from jaya_pulumi.local import default_stack
+    from jaya_pulumi.local import HarnessError, default_stack
     from jaya_pulumi.testing import test
 
     files = [item for spec in puts for item in _parse_put(spec)]
@@ -258,10 +311,15 @@ def local(
         put_by_you: set[str] = set()
         for done, item in enumerate(files, start=1):
             bucket = h.bucket_name(item.bucket)
-            s3.put_object(Bucket=bucket, Key=item.key, Body=item.path.read_bytes())
+            _put(s3, bucket, item, alone=progress is None)
             put_by_you.add(f"s3://{bucket}/{item.key}")
             if progress is not None:
                 progress.update(done)
+        for schedule in fires:
+            try:
+                h.fire(schedule)
+            except HarnessError as exc:
+                raise click.BadParameter(str(exc), param_hint="--fire") from None
         tables: list[list[str]] = []
         table_rows: dict[str, list[dict[str, Any]]] = {}
         rejected = 0
@@ -276,6 +334,7 @@ def local(
             s3, [*buckets, *(h.bucket_name(f.holding_bucket) for f in pipeline.firehoses)]
         )
         shown = [(spec, _content(s3, spec)) for spec in shows]
+        queues = _queue_rows(h.queues(), h.account.on_failure)
 
     ok = sum(1 for i in invocations if i.ok)
     written = sum(1 for url, _ in landed if url not in put_by_you)
@@ -345,6 +404,9 @@ def local(
         for url, size in landed
     ]
     click.echo(_table(["OBJECT", "SIZE", "HOW"], rows, limit) if rows else "  none")
+    if queues:
+        click.echo("\nQueues (messages waiting, in flight, and dead letters):")
+        click.echo(_table(["QUEUE", "HOLDS", "WAITING", "IN FLIGHT"], queues, limit))
     if tables:
         click.echo("\nRows in the pipeline's tables (local PostgreSQL):")
         click.echo(_table(["TABLE", "ROWS"], tables))
@@ -376,6 +438,29 @@ def local(
                 err=True,
             )
         raise click.ClickException(f"{len(failures)} event(s) failed; see the tracebacks above.")
+
+
+def _queue_rows(queues: Sequence[dict[str, Any]], on_failure: dict[str, str]) -> list[list[str]]:
+    """Rows of the queues table: every queue, unless the only queues are empty failure queues.
+
+    A queue's ``HOLDS`` says what its messages are: a pipeline queue's messages, the dead letters
+    of a queue (its redrive target), or the failed events of a function (its on-failure queue).
+    """
+    failed_of = {arn.rsplit(":", 1)[-1]: fn for fn, arn in on_failure.items()}
+    dead_of = {q["dead_letter_queue"]: q["name"] for q in queues if q["dead_letter_queue"]}
+    rows = []
+    for q in queues:
+        name = q["name"]
+        holds = (
+            f"dead letters of {dead_of[name]}"
+            if name in dead_of
+            else f"failed events of {failed_of[name]}"
+            if name in failed_of
+            else "messages"
+        )
+        rows.append([name, holds, str(q["waiting"]), str(q["in_flight"])])
+    busy = any(q["waiting"] or q["in_flight"] for q in queues)
+    return rows if busy or any(q["name"] not in failed_of for q in queues) else []
 
 
 def _landed(s3: Any, buckets: Sequence[str]) -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.iam import RolePolicies
 
-__all__ = ["Account", "Active"]
+__all__ = ["Account", "Active", "Mapping", "Rule", "Subscription", "Target"]
 
 
 class Active:
@@ -24,6 +24,52 @@ class Active:
         self.invocation = invocation
         self.role = role
         self.principal = principal
+
+
+@dataclass
+class Mapping:
+    """An SQS event source mapping: the queue it polls and the function ARN it invokes."""
+
+    queue_arn: str
+    function_arn: str
+    batch_size: int = 10
+    report_failures: bool = False
+    """``FunctionResponseTypes`` holds ``ReportBatchItemFailures``: partial batch responses."""
+    enabled: bool = True
+    broken: str | None = None
+    """Why polling stopped (the role may not read the queue), once it has."""
+
+
+@dataclass
+class Subscription:
+    """An SNS subscription the harness delivers itself (protocol ``lambda``)."""
+
+    topic_arn: str
+    endpoint: str
+    arn: str
+
+
+@dataclass
+class Target:
+    """Where an EventBridge rule or a schedule sends its event."""
+
+    arn: str
+    input: str | None = None
+    role_arn: str | None = None
+    id: str = ""
+
+
+@dataclass
+class Rule:
+    """An EventBridge rule (an event pattern or a schedule) or an EventBridge Scheduler schedule."""
+
+    name: str
+    arn: str
+    pattern: dict[str, object] | None = None
+    schedule: str | None = None
+    targets: list[Target] = field(default_factory=list)
+    scheduler: bool = False
+    """True for ``aws.scheduler.Schedule`` (its target is invoked with the schedule's own role)."""
 
 
 @dataclass
@@ -54,6 +100,18 @@ class Account:
     """Each function's on-failure destination (an SQS queue ARN), by physical function name."""
     dead_lettered: list[tuple[Invocation, str]] = field(default_factory=list)
     """Each event that failed every attempt, with the queue its destination record went to."""
+    mappings: list[Mapping] = field(default_factory=list)
+    """SQS event source mappings, in creation order."""
+    subscriptions: list[Subscription] = field(default_factory=list)
+    """SNS subscriptions of protocol ``lambda`` (``sqs`` ones live in moto, which delivers them)."""
+    resource_policies: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Queue and topic policies, parsed, by queue or topic ARN."""
+    rules: dict[str, Rule] = field(default_factory=dict)
+    """EventBridge rules and Scheduler schedules by name."""
+    eventbridge_buckets: set[str] = field(default_factory=set)
+    """Buckets whose notification configuration sends their events to EventBridge."""
+    failing_messages: dict[str, Invocation] = field(default_factory=dict)
+    """The last attempt of each SQS message reported failed and not yet deleted, by message id."""
 
     def caller(self) -> tuple[str, str] | None:
         """``(role name, principal)`` of the innermost handler running, or ``None``."""

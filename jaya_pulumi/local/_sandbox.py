@@ -45,7 +45,14 @@ ENVIRONMENT: dict[str, str | None] = {
 
 MOTO_SEAM: dict[str, tuple[str, ...]] = {
     # S3 notifications: moto's event lacks fields S3 sends, and moto runs Lambda in Docker
-    "moto.s3.notifications": ("_get_s3_event", "_invoke_awslambda"),
+    # and sends to SQS, SNS and EventBridge without the synchronous delivery the harness runs
+    "moto.s3.notifications": (
+        "_get_s3_event",
+        "_invoke_awslambda",
+        "_send_sqs_message",
+        "_send_sns_message",
+        "_send_event_bridge_message",
+    ),
 }
 """Module -> private attributes of moto the harness replaces (the only ones it touches)."""
 

@@ -10,8 +10,8 @@ are registered with the mocks' computed outputs and not created. Firehose delive
 a Firehose emulator and Redshift tables are created in a local PostgreSQL (see
 ``redshift/`` and ``firehose/``). Not emulated: Lambda layers (their packages come
 from the developer's environment), bucket policies (stored, not enforced), managed IAM policies,
-invocation delays (retries run at once), SQS/SNS/EventBridge destinations
-(moto handles them as it does without the harness).
+invocation delays (retries run at once). Queues, topics, rules and schedules: ``sqs.py``,
+``sns.py`` and ``events.py``.
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
+from jaya_pulumi.local.events import EventsDispatch
 from jaya_pulumi.local.firehose import FULL_PARAMS, FirehoseEmulator, LocalFirehose
 from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
 from jaya_pulumi.local.requirements import warn_requirement_mismatches
 from jaya_pulumi.local.s3 import S3Dispatch
+from jaya_pulumi.local.sns import SNSDispatch
+from jaya_pulumi.local.sqs import SQSDispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
 if TYPE_CHECKING:
@@ -61,7 +64,7 @@ def default_stack(pipeline: Pipeline) -> str:
     return aliases.pop() if len(aliases) == 1 else LOCAL_STACK
 
 
-class Harness(S3Dispatch):
+class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
     """A pipeline deployed on in-process moto; its functions' archives run when triggers fire.
 
     Use :func:`test` to make one. See the module docstring for what is emulated.
@@ -180,8 +183,10 @@ class Harness(S3Dispatch):
     def _start_aws(self) -> None:
         self._sandbox.start(
             self.region,
-            {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification},
+            {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification}
+            | self._delivery_seam(),
             [
+                *self._delivery_hooks(),
                 ("before-parameter-build", self._iam.remember),
                 ("after-call", self._iam.after_call),
                 ("after-call.s3", self._record_write),
@@ -355,6 +360,11 @@ class Harness(S3Dispatch):
             arn = record["requestContext"]["functionArn"]
             self._on_notification(DEFAULT_ACCOUNT, record["requestPayload"], arn, self.region)
         return len(messages)
+
+    def fire(self, schedule: Any) -> list[Invocation]:
+        """Run a schedule's targets once (a ``Schedule`` node, its name or its expression)."""
+        self._require_running()
+        return self._fire(schedule)
 
     def rejected(self) -> list[dict[str, Any]]:
         """The lines (and unreadable objects) mappers quarantined, oldest first, as dicts.

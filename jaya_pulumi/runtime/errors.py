@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AccessDeniedError",
     "DeliveryError",
     "EventFormatError",
     "JayaRuntimeError",
     "MapResultError",
+    "MessageTooLargeError",
     "RecordTooLargeError",
     "RuntimeConfigurationError",
     "S3AccessDeniedError",
@@ -51,6 +53,14 @@ class DeliveryError(JayaRuntimeError):
 
 class S3AccessDeniedError(JayaRuntimeError, PermissionError):
     """S3 answered 403 to a call the function made; the message names the permission it needed."""
+
+
+class AccessDeniedError(JayaRuntimeError, PermissionError):
+    """SQS or SNS refused a message the function sent; the message names the permission needed."""
+
+
+class MessageTooLargeError(JayaRuntimeError, ValueError):
+    """A message to a queue or topic exceeds the 256 KiB SQS and SNS accept."""
 
 
 _DENIED = frozenset({"403", "AccessDenied", "Forbidden"})

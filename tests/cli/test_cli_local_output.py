@@ -127,3 +127,41 @@ def test_the_summary_line_counts_quarantined_lines_as_rejected(tmp_path: Path) -
         "1 file(s) put, 1 invocation(s) ok, 0 failed, 2 object(s) written, "
         "2 row(s) loaded, 1 line(s) rejected."
     ) in result.output.splitlines(), result.output
+
+
+def test_one_large_file_is_streamed_with_a_bar_of_its_bytes(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * (12 * 4096))  # 12 MiB, over LARGE_OBJECT
+
+    result = CliRunner().invoke(
+        main, ["local", str(EXAMPLE), "--put", f"tsa-rajiv-bucket1/in/big.bin={big}"]
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # not a terminal: the bar's final state only, first, then the summary
+    assert (
+        lines[0]
+        == "[##############################] 12.0/12.0 MiB put to s3://tsa-rajiv-bucket1/in/big.bin"
+    )
+    assert lines[1].startswith("1 file(s) put, 1 invocation(s) ok, 0 failed, 1 object(s) written")
+    assert "s3://tsa-rajiv-bucket2/in/big.bin" in result.output
+
+
+def test_the_byte_bar_redraws_in_place_a_tenth_at_a_time_on_a_terminal() -> None:
+    import io
+
+    from jaya_pulumi.cli._local import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    bar = _Progress(10 * 1024 * 1024, out, width=10, unit="MiB put to s3://b/k")
+    for done in range(0, 10 * 1024 * 1024 + 1, 256 * 1024):  # 41 reads
+        bar.update(done)
+    frames = out.getvalue().split("\r")
+    assert len(frames) == 11  # 0/10 .. 9/10 redrawn in place, then the last line
+    assert frames[5] == "[#####.....] 5.0/10.0 MiB put to s3://b/k"
+    assert frames[-1] == "[##########] 10.0/10.0 MiB put to s3://b/k\n"

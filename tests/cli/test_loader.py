@@ -60,9 +60,13 @@ def beside(tmp_path: Path) -> Iterator[Path]:
     sys.modules.pop(name, None)
 
 
-def test_load_pipelines_of_the_seed_example_returns_its_pipeline_and_deploys_nothing() -> None:
+def test_load_pipelines_of_the_seed_example_returns_its_pipeline_and_deploys_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from jaya_pulumi._loader import recorded_deploys
 
+    # Run the file itself, even when an earlier test imported it: only a run records the call.
+    monkeypatch.delitem(sys.modules, SEED.stem, raising=False)
     before = len(recorded_deploys())
     found = jaya_pulumi.load_pipelines(SEED)  # a real deploy would raise PulumiNotInstalledError
     assert [p.name for p in found] == ["my-trial"]

@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from data_api_handlers import count_events
 
-from jaya_pulumi import S3, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
+from jaya_pulumi import S3, AWSLambda, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
 from jaya_pulumi.testing import test
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:analytics-admin-Qw3Er5"
@@ -33,7 +34,7 @@ def serverless_table() -> Table:
     return table
 
 
-def pipeline() -> Pipeline:
+def load_chain() -> Any:
     """S3 -> mapper -> Firehose -> the Serverless table."""
     mapper = MapS3ToFirehoseLambda(
         open_function=gzip.open, map_function=to_events, region_name="us-east-1"
@@ -41,15 +42,13 @@ def pipeline() -> Pipeline:
     stream = Firehose(
         "events", "dev", "loader", "a-Passw0rd", "wh.example", "events", "holding", "loader"
     )
-    return Pipeline(
-        "serverless",
-        [
-            S3("raw", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
-            >> mapper
-            >> stream
-            >> serverless_table()
-        ],
-    )
+    raw = S3("raw", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
+    return raw >> mapper >> stream >> serverless_table()
+
+
+def pipeline() -> Pipeline:
+    """The loading chain alone."""
+    return Pipeline("serverless", [load_chain()])
 
 
 def data_api(h: Any, sql: str) -> list[list[dict[str, Any]]]:
@@ -80,3 +79,41 @@ def test_rows_loaded_by_firehose_are_read_back_through_the_data_api(postgres_url
             [{"longValue": 1}, {"stringValue": "click"}],
             [{"longValue": 2}, {"stringValue": "view"}],
         ]
+
+
+def test_a_handlers_data_api_calls_need_its_role_to_allow_them(postgres_url: str) -> None:
+    asks = (
+        S3("asks", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
+        >> AWSLambda("count", count_events)
+        >> S3("answers", "us-east-1")
+    )
+    with test(Pipeline("ask", [load_chain(), asks]), database_url=postgres_url) as h:
+        h.client("s3").put_object(Bucket="asks", Key="1", Body=b"?")
+        denied = h.invocations("count")[-1].result["error"]
+        workgroup = "arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/analytics"
+        assert denied.startswith("AccessDeniedException: ")
+        assert f"redshift-data:ExecuteStatement on resource: {workgroup}" in denied
+
+        role = h.function("count").role_arn.rsplit("/", 1)[-1]
+        grant = [
+            ("redshift-data:ExecuteStatement", workgroup),
+            ("redshift-data:DescribeStatement", "*"),
+            ("redshift-data:GetStatementResult", "*"),
+        ]
+        statements = [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in grant]
+        document = {"Version": "2012-10-17", "Statement": statements}
+        h.client("iam").put_role_policy(
+            RoleName=role, PolicyName="query", PolicyDocument=json.dumps(document)
+        )
+        h.client("s3").put_object(Bucket="asks", Key="2", Body=b"?")
+        no_secret = h.invocations("count")[-1].result["error"]
+        assert f"secretsmanager:GetSecretValue on resource: {SECRET}" in no_secret
+
+        statements.append(
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET}
+        )
+        h.client("iam").put_role_policy(
+            RoleName=role, PolicyName="query", PolicyDocument=json.dumps(document)
+        )
+        h.client("s3").put_object(Bucket="asks", Key="3", Body=b"?")
+        assert h.invocations("count")[-1].result == {"status": "FINISHED", "count": 0}

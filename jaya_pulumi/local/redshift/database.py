@@ -81,17 +81,14 @@ class LocalRedshift:
         return self._secrets[region]
 
     def data_api_hooks(self, account: Account) -> list[Hook]:
-        """The botocore hooks answering ``redshift-data`` calls (the service's own secret
-        lookup runs with the calling handler set aside, as it is not the handler's call)."""
+        """The botocore hooks answering ``redshift-data`` calls; the service's own secret lookup
+        runs as the service (``account.as_service()``), not as the calling handler."""
 
-        def aside(call: Any) -> Any:
-            saved, account.active = account.active, []
-            try:
+        def as_service(call: Any) -> Any:
+            with account.as_service():
                 return call()
-            finally:
-                account.active = saved
 
-        return self.data_api.hooks(aside)
+        return self.data_api.hooks(as_service)
 
     # -- database -------------------------------------------------------------------------
 
