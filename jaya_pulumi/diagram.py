@@ -92,11 +92,12 @@ class GraphNode:
     id: str
     """A stable identifier in the picture (``n1``, ``n2``, ... in order of appearance)."""
     kind: str
-    """The node's family (``S3``, ``AWSLambda``, ``Firehose``, ``Table``)."""
+    """The node's family (``S3``, ``SQS``, ``SNS``, ``Schedule``, ``AWSLambda``, ``Firehose``, ...)."""
     type_name: str
     """The node's class, e.g. ``CopyS3Lambda``: the first line of its label."""
     name: str
-    """The physical name (bucket, function, stream, table), with ``/prefix`` for S3 prefixes."""
+    """The physical name (bucket, function, stream, table, queue, topic), with ``/prefix`` for S3
+    prefixes; a schedule shows its expression."""
     label: str
     """The node as messages name it, e.g. ``S3('raw')``."""
 

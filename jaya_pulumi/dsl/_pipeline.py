@@ -539,6 +539,13 @@ class Pipeline:
 
     def _check_sources(self) -> None:
         """Queues, topics and schedules: one reader per queue, its timeout, and one region."""
+        for node in (*self.queues, *self.topics):
+            if not self.successors(node) and not self.predecessors(node):
+                raise PipelineDefinitionError(
+                    f"{node.label} is joined to nothing in pipeline {self.name!r}, so nothing "
+                    f"would send to it or read it. Join it ({node.label} >> AWSLambda(...), or "
+                    f"S3(...) >> {node.label}) or drop it."
+                )
         for queue in self.queues:
             readers = [n for n in self.successors(queue) if isinstance(n, AWSLambda)]
             if len(readers) > 1:
