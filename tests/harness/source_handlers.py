@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from jaya_pulumi.runtime import (
+    QueueDestination,
     S3Destination,
     destinations,
     partial_batch,
@@ -72,3 +73,13 @@ def from_messages(event: dict[str, Any], context: Any) -> list[str]:
             s3.put_object(Bucket=target.bucket, Key=key, Body=record["body"].encode())
             written.append(f"s3://{target.bucket}/{key}")
     return written
+
+
+def echo_back(event: dict[str, Any], context: Any) -> str:
+    """Send each message back to the queue it came from (the role may only read that queue)."""
+    for record in event["Records"]:
+        arn = record["eventSourceARN"]
+        region, account, name = arn.split(":")[3:6]
+        url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+        send(QueueDestination(name, url, arn), record["body"])
+    return "sent"

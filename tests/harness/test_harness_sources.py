@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from source_handlers import forward, from_messages, nightly, picky, shout
+from source_handlers import echo_back, forward, from_messages, nightly, picky, shout
 
 from jaya_pulumi import S3, SNS, SQS, AWSLambda, CopyS3Lambda, Pipeline, Schedule
 from jaya_pulumi.cli import main
@@ -270,3 +270,25 @@ def test_jaya_local_fire_runs_a_schedule_and_names_what_it_wrote(tmp_path: Path)
     assert unknown.exit_code == 2
     assert "No schedule matches 'hourly'" in unknown.output
     assert "cli-sched-nightly-local (cron(0 2 * * ? *))" in unknown.output
+
+
+def test_send_to_a_queue_the_function_only_reads_is_denied_naming_the_grant() -> None:
+    p = Pipeline(
+        "echo",
+        [
+            S3("ec-in", on=[S3.ALL_CREATED_OBJECTS])
+            >> SQS("loop", max_receive_count=1)
+            >> AWSLambda("echo-back", echo_back)
+            >> S3("ec-out")
+        ],
+    )
+    with test(p, raise_failures=False) as h:
+        h.client("s3").put_object(Bucket="ec-in", Key="a.txt", Body=b"x")
+
+        (tried,) = [i for i in h.invocations("echo-back") if not i.ok]
+        assert type(tried.error).__name__ == "AccessDeniedError"
+        assert "needs sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:echo-loop-local" in str(
+            tried.error
+        )
+        depth = {q["name"]: q["waiting"] for q in h.queues()}
+        assert depth["echo-loop-local"] == 0 and depth["echo-loop-local-dlq"] >= 1
