@@ -5,7 +5,7 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 
 - ``harness.py``: the facade, ``test()`` and :class:`Harness` (start/stop/``with``, ``s3()``,
   ``client()``, ``invoke()``, ``invocations()``, ``failures``, ``check()``, ``flush()``, ``rows()``,
-  ``query()``).
+  ``query()``, ``fire()``, ``queues()``).
 - ``_account.py``: the state one local account holds; the only thing the creators write.
 - ``_sandbox.py``: environment variables, moto, botocore hooks; the one seam into moto's internals.
 - ``_deploy.py``: the mocks whose ``new_resource`` creates each resource: one creator per type.
@@ -14,6 +14,10 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 - ``awslambda.py``: a function loaded from its archive, and invocation.
 - ``s3.py``: notifications and dispatch (cascades run synchronously, with retries; a recursive
   loop is stopped after 16 invocations, as Lambda does).
+- ``sqs.py``: queues and event source mappings polled synchronously (partial batch responses,
+  retries, dead-letter queues); ``sns.py``: topics and delivery to subscribed functions;
+  ``events.py``: S3's EventBridge events routed by rule, schedules fired by ``h.fire``;
+  ``_resource_policy.py``: may a service send to a queue or topic.
 - ``requirements.py``: functions' pinned requirements against what is installed locally.
 - ``firehose/``: streams and call routing, limits and errors, the emulator (buffering, staging).
 - ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation; no Firehose.
