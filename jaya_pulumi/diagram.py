@@ -5,7 +5,8 @@ their kind and physical name (``{stack}`` stays a placeholder unless a stack is 
 shows its expression), each kind with a shape of its own; edges with what flows along them: an
 S3 edge with each trigger's event type and key filters (and ``EventBridge`` when a rule routes
 it), a function -> S3 edge with the prefix the function writes under, a queue -> function edge
-with its batch, and what a topic, a schedule or a writing function does.
+with its batch, and what a topic, a schedule or a writing function does. A ``RedshiftServerless``
+warehouse is not a node of the graph; it is drawn beside the tables it hosts, with a dashed edge.
 
 Not supported: styling per node, subgraphs per region, and pictures of several pipelines at
 once (draw each on its own).
@@ -30,6 +31,7 @@ from jaya_pulumi.dsl import (
     Node,
     Pipeline,
     Schedule,
+    WarehouseRef,
     expand,
     function_name_template,
     physical_function_name,
@@ -61,6 +63,7 @@ _MERMAID_SHAPES: dict[str, tuple[str, str]] = {
     "AWSLambda": ("(", ")"),
     "Firehose": ("[/", "/]"),
     "Table": ("[[", "]]"),
+    "RedshiftServerless": ("[\\", "/]"),
     "SQS": (">", "]"),
     "SNS": ("{{", "}}"),
     "Schedule": ("((", "))"),
@@ -70,6 +73,7 @@ _DOT_SHAPES: dict[str, str] = {
     "AWSLambda": "box",
     "Firehose": "parallelogram",
     "Table": "box3d",
+    "RedshiftServerless": "house",
     "SQS": "cds",
     "SNS": "hexagon",
     "Schedule": "octagon",
@@ -88,11 +92,12 @@ class GraphNode:
     id: str
     """A stable identifier in the picture (``n1``, ``n2``, ... in order of appearance)."""
     kind: str
-    """The node's family (``S3``, ``AWSLambda``, ``Firehose``, ``Table``)."""
+    """The node's family (``S3``, ``SQS``, ``SNS``, ``Schedule``, ``AWSLambda``, ``Firehose``, ...)."""
     type_name: str
     """The node's class, e.g. ``CopyS3Lambda``: the first line of its label."""
     name: str
-    """The physical name (bucket, function, stream, table), with ``/prefix`` for S3 prefixes."""
+    """The physical name (bucket, function, stream, table, queue, topic), with ``/prefix`` for S3
+    prefixes; a schedule shows its expression."""
     label: str
     """The node as messages name it, e.g. ``S3('raw')``."""
 
@@ -112,6 +117,8 @@ class GraphEdge:
     """The id of the target node."""
     lines: tuple[str, ...]
     """What flows along the edge, one line per trigger (empty: no label)."""
+    dashed: bool = False
+    """True for an edge outside the ``>>`` graph (a warehouse beside the tables it hosts)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,17 @@ def describe(pipeline: Pipeline, stack: str | None = None) -> PipelineGraph:
     edges = tuple(
         GraphEdge(ids[id(a)], ids[id(b)], _edge_lines(pipeline, a, b)) for a, b in pipeline.edges
     )
-    return PipelineGraph(pipeline.name, nodes, edges)
+    extra_nodes: list[GraphNode] = []
+    extra_edges: list[GraphEdge] = []
+    for i, wh in enumerate(pipeline.warehouses, start=len(ids) + 1):
+        wh_id = f"n{i}"
+        name = f"{_expand(wh.namespace, stack)}/{_expand(wh.workgroup, stack)}"
+        extra_nodes.append(GraphNode(wh_id, wh.kind, "RedshiftServerless", name, wh.label))
+        for table in pipeline.tables:
+            refs = [v for v in table.db_conf.values() if isinstance(v, WarehouseRef)]
+            if any(ref.warehouse is wh for ref in refs):
+                extra_edges.append(GraphEdge(wh_id, ids[id(table)], ("hosts",), dashed=True))
+    return PipelineGraph(pipeline.name, nodes + tuple(extra_nodes), edges + tuple(extra_edges))
 
 
 def to_mermaid(pipeline: Pipeline, stack: str | None = None) -> str:
@@ -148,11 +165,12 @@ def to_mermaid(pipeline: Pipeline, stack: str | None = None) -> str:
         text = "<br/>".join(_mermaid_text(line) for line in node.lines)
         out.append(f'    {node.id}{opening}"{text}"{closing}')
     for edge in graph.edges:
+        arrow = "-.->" if edge.dashed else "-->"
         if edge.lines:
             text = "<br/>".join(_mermaid_text(line) for line in edge.lines)
-            out.append(f'    {edge.source} -->|"{text}"| {edge.target}')
+            out.append(f'    {edge.source} {arrow}|"{text}"| {edge.target}')
         else:
-            out.append(f"    {edge.source} --> {edge.target}")
+            out.append(f"    {edge.source} {arrow} {edge.target}")
     return "\n".join(out) + "\n"
 
 
@@ -170,7 +188,10 @@ def to_dot(pipeline: Pipeline, stack: str | None = None) -> str:
         label = _dot_string("\n".join(node.lines))
         out.append(f"    {node.id} [label={label}, shape={shape}];")
     for edge in graph.edges:
-        attrs = f" [label={_dot_string(chr(10).join(edge.lines))}]" if edge.lines else ""
+        parts = [f"label={_dot_string(chr(10).join(edge.lines))}"] if edge.lines else []
+        if edge.dashed:
+            parts.append("style=dashed")
+        attrs = f" [{', '.join(parts)}]" if parts else ""
         out.append(f"    {edge.source} -> {edge.target}{attrs};")
     out.append("}")
     return "\n".join(out) + "\n"

@@ -234,3 +234,12 @@ def test_a_function_may_read_two_queues() -> None:
     a, b, f = SQS("a"), SQS("b"), AWSLambda("f", handler)
     pipeline = Pipeline("fan-in", [[a, b] >> f])
     assert pipeline.queues_feeding(f) == [a, b]
+
+
+def test_a_queue_or_topic_joined_to_nothing_is_refused() -> None:
+    with pytest.raises(PipelineDefinitionError, match=r"SQS\('idle'\) is joined to nothing"):
+        Pipeline("idle", [SQS("idle"), SQS("q") >> AWSLambda("f", handler)])
+    with pytest.raises(PipelineDefinitionError, match=r"SNS\('idle'\) is joined to nothing"):
+        Pipeline("idle", [SNS("idle"), SQS("q") >> AWSLambda("f", handler)])
+    # Fed from outside, or read from outside: a reader or a writer is enough.
+    assert Pipeline("out", [AWSLambda("f", handler, invoked_by="external") >> SQS("outbox")])

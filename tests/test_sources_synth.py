@@ -43,6 +43,10 @@ def statements(s: Synthesis, function_component: str) -> list[dict[str, Any]]:
     return json.loads(policy.inputs["policy"])["Statement"]  # type: ignore[no-any-return]
 
 
+def s_names(s: Synthesis, type_: str) -> list[str]:
+    return [r.name for r in s.of_type(type_)]
+
+
 def grants(s: Synthesis, function_component: str, prefix: str) -> list[tuple[str, list[str]]]:
     """Every (action, resources) of the role whose action starts with ``prefix``."""
     return [
@@ -239,6 +243,8 @@ def test_a_function_may_send_and_publish_to_its_destinations_only(fan_out: Synth
         },
         {"type": "sns", "name": "alerts", "arn": alerts.state["arn"]},
     ]
+    # A queue only functions write to needs no resource policy: IAM grants the writer.
+    assert s_names(fan_out, QUEUE_POLICY) == ["fan-queue-buffer-policy"]
     # A function that writes to no queue or topic gets no such grant.
     assert grants(fan_out, "fan-copy-a", "sns:") == []
 
@@ -367,3 +373,40 @@ def test_a_function_reading_two_queues_maps_and_reads_each() -> None:
     assert mapped == sorted([arns["fan-in-queue-a"], arns["fan-in-queue-b"]])
     received = sorted(r[0] for a, r in grants(s, "fan-in-f", "sqs:") if a == "sqs:ReceiveMessage")
     assert received == mapped
+
+
+def test_long_queue_and_rule_names_are_shortened_within_aws_limits_and_stay_distinct() -> None:
+    long_a, long_b = "a" * 70 + "-one", "a" * 70 + "-two"
+    pipeline = Pipeline(
+        "long-names",
+        [
+            SQS(long_a) >> AWSLambda("f", do_nothing),
+            SQS(long_b) >> AWSLambda("g", do_nothing),
+            Schedule("rate(1 hour)", name="b" * 70) >> AWSLambda("h", do_nothing),
+        ],
+    )
+    s = synth(pipeline, stack="production")
+    names = [q.inputs["name"] for q in s.of_type(QUEUE) if "-failed" not in q.inputs["name"]]
+    assert len(names) == 4 and len(set(names)) == 4
+    assert all(len(n) <= 80 for n in names)
+    queues = [n for n in names if not n.endswith("-dlq")]
+    assert len(queues) == 2
+    assert sorted(names) == sorted([*queues, *(f"{q}-dlq" for q in queues)])
+    (rule,) = s.of_type(RULE)
+    assert len(rule.inputs["name"]) <= 64
+
+
+def test_queues_and_topics_outside_the_stacks_region_get_its_provider() -> None:
+    pipeline = Pipeline(
+        "eu",
+        [
+            S3("eu-src-bucket", "eu-west-1", on=[S3.ALL_CREATED_OBJECTS])
+            >> SNS("eu-news", region_name="eu-west-1")
+            >> SQS("eu-work", region_name="eu-west-1")
+            >> AWSLambda("eu-worker", do_nothing, "eu-west-1")
+        ],
+    )
+    s = synth(pipeline, stack="staging", config={"aws:region": "us-east-1"})
+    assert s.get(TOPIC).state["arn"].startswith("arn:aws:sns:eu-west-1:")
+    assert s.get(QUEUE, "eu-queue-eu-work").state["arn"].startswith("arn:aws:sqs:eu-west-1:")
+    assert s.get(KEY).state["arn"].startswith("arn:aws:kms:eu-west-1:")

@@ -1,10 +1,12 @@
 """``jaya:aws:EventRule``: an EventBridge rule (a schedule, or a pattern on S3 events) and its target.
 
 Schedules are rules with a ``schedule_expression`` rather than EventBridge Scheduler schedules:
-the same resource routes S3 events (``S3(..., via="eventbridge")``), the function's invoke
-permission names the one rule's ARN (Scheduler would need a role of its own that may invoke the
-function), and a failed asynchronous invocation still goes to the function's failure queue. What
-Scheduler adds and rules lack, time zones and one-off ``at(...)`` schedules, the DSL does not offer.
+the same resource routes S3 events (``S3(..., via="eventbridge")``), so one mechanism serves both,
+and the grant lives on the function, an invoke permission naming the one rule's ARN (Scheduler
+would need a role of its own, assumed by ``scheduler.amazonaws.com``, that may invoke the
+function). A failed invocation goes to the function's failure queue, as every asynchronous one
+does. What Scheduler adds and rules lack, time zones and one-off ``at(...)`` schedules, the DSL
+does not offer.
 """
 
 from __future__ import annotations

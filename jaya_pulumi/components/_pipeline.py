@@ -1,10 +1,13 @@
 """``jaya:index:Pipeline`` and :func:`build`: translate a checked graph into Pulumi resources.
 
 The builder walks the graph once. It packages every function first (so a handler that cannot ship
-fails before any resource is registered), then creates buckets, functions (with IAM statements
-scoped to exactly the ARNs of their edges, and environment variables naming their destinations),
-the ``lambda.Permission`` for each source bucket, and last one notification per bucket that
-depends on those permissions.
+fails before any resource is registered), then creates buckets, tables and streams, queues and
+topics (each topic's policy naming the buckets that publish to it), the EventBridge rules of
+``via="eventbridge"`` buckets, functions (with IAM statements scoped to exactly the ARNs of their
+edges, environment variables naming their destinations, and what invokes them: a
+``lambda.Permission`` per source bucket or topic, topic subscriptions, event source mappings),
+schedules, each queue's policy naming exactly its sources, and last one notification per bucket
+that depends on every permission and policy it needs.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -25,6 +28,7 @@ from jaya_pulumi.components._function import Function
 from jaya_pulumi.components._layer import requirements_layer
 from jaya_pulumi.components._queue import Queue, ServiceSource, Topic
 from jaya_pulumi.components._table import RedshiftTable
+from jaya_pulumi.components._warehouse import ServerlessWarehouse
 from jaya_pulumi.dsl import (
     DEAD_LETTER_SUFFIX,
     EVENTBRIDGE,
@@ -34,9 +38,12 @@ from jaya_pulumi.dsl import (
     SQS,
     AWSLambda,
     BucketGroup,
+    Firehose,
     MapS3ToFirehoseLambda,
     Pipeline,
+    Schedule,
     Trigger,
+    WarehouseRef,
     bucket_component_name,
     eventbridge_pattern,
     expand,
@@ -45,6 +52,7 @@ from jaya_pulumi.dsl import (
     physical_bucket_name,
     physical_function_name,
     physical_name,
+    resolve_refs,
     source_component_name,
     table_component_name,
 )
@@ -76,6 +84,20 @@ class _Plan:
     holding_buckets: Mapping[int, str]
 
 
+@dataclass
+class _Routes:
+    """What the edges into queues and buckets collect before their policies and notifications."""
+
+    queue_sources: dict[str, list[ServiceSource]]
+    """Who may send to each queue (by node name): buckets, topics, EventBridge rules."""
+    before_notify: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+    """What each bucket's notification must wait for (permissions, queue and topic policies)."""
+    queue_rules: list[tuple[SQS, EventRule]] = field(default_factory=list)
+    """EventBridge routes to queues, targeted once the queue's policy exists."""
+    function_rules: list[tuple[AWSLambda, EventRule]] = field(default_factory=list)
+    """EventBridge routes to functions, targeted once the function exists."""
+
+
 class PipelineComponent(pulumi.ComponentResource):
     """Every resource of one pipeline, under one ``jaya:index:Pipeline`` component."""
 
@@ -89,6 +111,8 @@ class PipelineComponent(pulumi.ComponentResource):
     """Delivery stream components by ``firehose_name`` as written."""
     tables: dict[str, RedshiftTable]
     """Table components by ``schema.table``."""
+    warehouses: dict[str, ServerlessWarehouse]
+    """Redshift Serverless components by workgroup name as written."""
     queues: dict[str, Queue]
     """Queue components by node name."""
     topics: dict[str, Topic]
@@ -111,10 +135,12 @@ class PipelineComponent(pulumi.ComponentResource):
         self.functions = {}
         self.firehoses = {}
         self.tables = {}
+        self.warehouses = {}
         self.queues = {}
         self.topics = {}
         self.rules = {}
         self.quarantines = {}
+        by_node: dict[int, ServerlessWarehouse] = {}
 
         for group in pipeline.buckets:
             self.buckets[group.bucket_name] = Bucket(
@@ -125,11 +151,25 @@ class PipelineComponent(pulumi.ComponentResource):
                 noncurrent_days=group.noncurrent_days,
             )
 
+        for wh in pipeline.warehouses:
+            by_node[id(wh)] = self.warehouses[wh.workgroup] = ServerlessWarehouse(
+                f"{pipeline.name}-{wh.workgroup.replace('{stack}', 'stack')}",
+                wh,
+                namespace_name=expand(wh.namespace, plan.stack),
+                workgroup_name=expand(wh.workgroup, plan.stack),
+                region=wh.region_name or plan.default_region,
+                opts=self._opts(wh.region_name, plan),
+            )
+
+        def resolve(ref: WarehouseRef) -> pulumi.Output[str]:
+            return by_node[id(ref.warehouse)].resolve(ref)
+
         for table in pipeline.tables:
             self.tables[table.key] = RedshiftTable(
                 table_component_name(pipeline, table),
                 table,
                 opts=pulumi.ResourceOptions(parent=self),
+                db_conf=resolve_refs(table.db_conf, resolve),
             )
         for firehose in pipeline.firehoses:
             table = pipeline.table_of(firehose)
@@ -143,6 +183,8 @@ class PipelineComponent(pulumi.ComponentResource):
                 table=self.tables[table.key],
                 data_table_name=table.key,
                 columns=firehose.columns or table.column_names,
+                resolve=resolve,
+                endpoint=self._endpoint(firehose, by_node),
                 opts=self._opts(firehose.region_name, plan),
             )
 
@@ -161,133 +203,21 @@ class PipelineComponent(pulumi.ComponentResource):
         for topic in pipeline.topics:
             self.topics[topic.name] = self._topic(pipeline, topic, plan)
 
-        # Whatever S3 must be allowed to reach before its notification is written, by bucket.
-        before_notify: dict[str, list[pulumi.Resource]] = {}
-        queue_sources: dict[str, list[ServiceSource]] = {q.name: [] for q in pipeline.queues}
-        queue_rules: list[tuple[SQS, EventRule]] = []
-        function_rules: list[tuple[AWSLambda, EventRule]] = []
-        for group in pipeline.buckets:
-            bucket = self.buckets[group.bucket_name]
-            for index, trigger in enumerate(group.triggers, start=1):
-                if trigger.via == EVENTBRIDGE:
-                    rule = self._s3_rule(pipeline, group, trigger, index, plan)
-                    if isinstance(trigger.target, AWSLambda):
-                        function_rules.append((trigger.target, rule))
-                    elif isinstance(trigger.target, SQS):
-                        queue_rules.append((trigger.target, rule))
-                        queue_sources[trigger.target.name].append(
-                            ServiceSource(
-                                f"EventBridgeRule{index}{_sid(group.bucket_name, '')}",
-                                "events.amazonaws.com",
-                                rule.arn,
-                                self._account(trigger.target.region_name, plan),
-                            )
-                        )
-                elif isinstance(trigger.target, SQS):
-                    sid = f"S3Bucket{_sid(group.bucket_name, '')}"
-                    allowed = queue_sources[trigger.target.name]
-                    if all(a.sid != sid for a in allowed):
-                        allowed.append(
-                            ServiceSource(
-                                sid,
-                                "s3.amazonaws.com",
-                                bucket.arn,
-                                self._account(trigger.target.region_name, plan),
-                            )
-                        )
-                elif isinstance(trigger.target, SNS):
-                    topic_policy = self.topics[trigger.target.name].policy
-                    if topic_policy is not None:
-                        before_notify.setdefault(group.bucket_name, []).append(topic_policy)
-
+        routes = _Routes({q.name: [] for q in pipeline.queues})
+        self._route_buckets(pipeline, plan, routes)
         for fn in pipeline.functions:
-            function = self._function(pipeline, fn, plan)
-            self.functions[fn.name] = function
-            account = self._account(fn.region_name, plan)
-            sources: dict[str, BucketGroup] = {}
-            for trigger in pipeline.triggers_of(fn):
-                if trigger.via == EVENTBRIDGE:
-                    continue  # its rule, made above, invokes the function
-                sources.setdefault(trigger.source.bucket_name, pipeline.bucket_of(trigger.source))
-            for bucket_name, group in sources.items():
-                bucket = self.buckets[bucket_name]
-                permission = function.allow_s3(bucket_component_name(group), bucket.arn, account)
-                before_notify.setdefault(bucket_name, []).append(permission)
-            for topic_node in pipeline.topics_feeding(fn):
-                feeding = self.topics[topic_node.name]
-                permission = function.allow_service(
-                    f"topic-{topic_node.name}", "sns.amazonaws.com", feeding.arn, account
-                )
-                feeding.subscribe(fn.name, "lambda", function.alias.arn, [permission])
-            for queue_node in pipeline.queues_feeding(fn):
-                function.read_queue(
-                    f"queue-{queue_node.name}",
-                    self.queues[queue_node.name].arn,
-                    queue_node.batch_size,
-                    queue_node.max_batching_window,
-                )
+            self.functions[fn.name] = self._wire_function(pipeline, fn, plan, routes)
         for schedule in pipeline.schedules:
-            targets = pipeline.functions_of(schedule)
-            rule = EventRule(
-                source_component_name(pipeline, schedule),
-                physical_name(pipeline, schedule.name, plan.stack, MAX_RULE_NAME),
-                schedule_expression=schedule.expression,
-                description=(
-                    schedule.description
-                    or f"{schedule.expression} invokes "
-                    + ", ".join(plan.function_names[id(f)] for f in targets)
-                    + " (jaya_pulumi)"
-                )[:512],
-                opts=self._opts(targets[0].region_name if targets else None, plan),
-            )
-            for fn in targets:
-                rule.invoke(
-                    self.functions[fn.name].alias.arn, self._account(fn.region_name, plan), fn.name
-                )
-            self.rules[schedule.name] = rule
-        for fn, rule in function_rules:
+            self.rules[schedule.name] = self._schedule(pipeline, schedule, plan)
+        for fn, rule in routes.function_rules:
             rule.invoke(self.functions[fn.name].alias.arn, self._account(fn.region_name, plan))
-
         for queue in pipeline.queues:
-            for topic_node in pipeline.topics_feeding(queue):
-                queue_sources[queue.name].append(
-                    ServiceSource(
-                        f"SnsTopic{_sid(topic_node.name, '')}",
-                        "sns.amazonaws.com",
-                        self.topics[topic_node.name].arn,
-                        self._account(queue.region_name, plan),
-                    )
-                )
-            component = self.queues[queue.name]
-            policy = component.allow(queue_sources[queue.name])
-            for topic_node in pipeline.topics_feeding(queue):
-                self.topics[topic_node.name].subscribe(
-                    f"queue-{queue.name}", "sqs", component.arn, [policy] if policy else []
-                )
-            for group in pipeline.buckets:
-                if policy is not None and any(
-                    t.target is queue and t.via != EVENTBRIDGE for t in group.triggers
-                ):
-                    before_notify.setdefault(group.bucket_name, []).append(policy)
-        for queue, rule in queue_rules:
+            self._let_into_queue(pipeline, queue, plan, routes)
+        for queue, rule in routes.queue_rules:
             rule.send_to(self.queues[queue.name].arn, self.queues[queue.name].policy)
-
         for group in pipeline.buckets:
-            if not group.triggers:
-                continue
-            entries = [
-                Notification(
-                    _DESTINATION[t.target.kind],
-                    self._target_arn(t),
-                    [t.event.trigger],
-                    t.event.prefix,
-                    t.event.suffix,
-                )
-                for t in group.notification_triggers
-            ]
-            self.buckets[group.bucket_name].notify(
-                entries, before_notify.get(group.bucket_name, []), eventbridge=group.eventbridge
-            )
+            if group.triggers:
+                self._notify(group, routes.before_notify.get(group.bucket_name, []))
 
         self.outputs = pulumi.Output.from_input(
             {
@@ -314,6 +244,12 @@ class PipelineComponent(pulumi.ComponentResource):
                     for key, f in self.functions.items()
                 },
                 "quarantine": self.quarantines,
+                # only with a RedshiftServerless, so the outputs of other pipelines stay as they were
+                **(
+                    {"warehouses": {key: w.summary for key, w in self.warehouses.items()}}
+                    if self.warehouses
+                    else {}
+                ),
                 "queues": {
                     key: {
                         "name": q.name,
@@ -344,6 +280,17 @@ class PipelineComponent(pulumi.ComponentResource):
             )
         return pulumi.ResourceOptions(parent=self, provider=self._providers[region])
 
+    @staticmethod
+    def _endpoint(
+        firehose: Firehose, by_node: Mapping[int, ServerlessWarehouse]
+    ) -> tuple[pulumi.Output[str], pulumi.Output[int]] | None:
+        """The ``(host, port)`` of the warehouse this program creates for ``firehose``, if any."""
+        ref = (firehose.db_conf or {}).get("workgroup")
+        if not isinstance(ref, WarehouseRef):
+            return None
+        warehouse = by_node[id(ref.warehouse)]
+        return warehouse.address, warehouse.port
+
     def _account(self, region: str | None, plan: _Plan) -> pulumi.Output[str]:
         key = None if region is None or region == plan.default_region else region
         if key not in self._accounts:
@@ -354,8 +301,135 @@ class PipelineComponent(pulumi.ComponentResource):
             self._accounts[key] = identity.account_id
         return self._accounts[key]
 
+    # -- wiring the edges ------------------------------------------------------------------
+
+    def _route_buckets(self, pipeline: Pipeline, plan: _Plan, routes: _Routes) -> None:
+        """Make each EventBridge route's rule; note who may send to which queue, and what each
+        bucket's notification must wait for."""
+        for group in pipeline.buckets:
+            bucket = self.buckets[group.bucket_name]
+            for index, trigger in enumerate(group.triggers, start=1):
+                target = trigger.target
+                if trigger.via == EVENTBRIDGE:
+                    rule = self._s3_rule(pipeline, group, trigger, index, plan)
+                    if isinstance(target, AWSLambda):
+                        routes.function_rules.append((target, rule))
+                    elif isinstance(target, SQS):
+                        routes.queue_rules.append((target, rule))
+                        routes.queue_sources[target.name].append(
+                            ServiceSource(
+                                f"EventBridgeRule{index}{_sid(group.bucket_name, '')}",
+                                "events.amazonaws.com",
+                                rule.arn,
+                                self._account(target.region_name, plan),
+                            )
+                        )
+                elif isinstance(target, SQS):
+                    sid = f"S3Bucket{_sid(group.bucket_name, '')}"
+                    allowed = routes.queue_sources[target.name]
+                    if all(a.sid != sid for a in allowed):
+                        allowed.append(
+                            ServiceSource(
+                                sid,
+                                "s3.amazonaws.com",
+                                bucket.arn,
+                                self._account(target.region_name, plan),
+                            )
+                        )
+                elif isinstance(target, SNS):
+                    topic_policy = self.topics[target.name].policy
+                    if topic_policy is not None:
+                        routes.before_notify.setdefault(group.bucket_name, []).append(topic_policy)
+
+    def _wire_function(
+        self, pipeline: Pipeline, fn: AWSLambda, plan: _Plan, routes: _Routes
+    ) -> Function:
+        """The function, and what invokes it: bucket permissions, topic subscriptions, queues."""
+        function = self._function(pipeline, fn, plan)
+        account = self._account(fn.region_name, plan)
+        sources: dict[str, BucketGroup] = {}
+        for trigger in pipeline.triggers_of(fn):
+            if trigger.via == EVENTBRIDGE:
+                continue  # its rule invokes the function
+            sources.setdefault(trigger.source.bucket_name, pipeline.bucket_of(trigger.source))
+        for bucket_name, group in sources.items():
+            bucket = self.buckets[bucket_name]
+            permission = function.allow_s3(bucket_component_name(group), bucket.arn, account)
+            routes.before_notify.setdefault(bucket_name, []).append(permission)
+        for topic_node in pipeline.topics_feeding(fn):
+            topic = self.topics[topic_node.name]
+            permission = function.allow_service(
+                f"topic-{topic_node.name}", "sns.amazonaws.com", topic.arn, account
+            )
+            topic.subscribe(fn.name, "lambda", function.alias.arn, [permission])
+        for queue_node in pipeline.queues_feeding(fn):
+            function.read_queue(
+                f"queue-{queue_node.name}",
+                self.queues[queue_node.name].arn,
+                queue_node.batch_size,
+                queue_node.max_batching_window,
+            )
+        return function
+
+    def _schedule(self, pipeline: Pipeline, schedule: Schedule, plan: _Plan) -> EventRule:
+        """The schedule's rule, with a target and a rule-scoped permission per function."""
+        targets = pipeline.functions_of(schedule)
+        invoked = ", ".join(plan.function_names[id(f)] for f in targets)
+        rule = EventRule(
+            source_component_name(pipeline, schedule),
+            physical_name(pipeline, schedule.name, plan.stack, MAX_RULE_NAME),
+            schedule_expression=schedule.expression,
+            description=(
+                schedule.description or f"{schedule.expression} invokes {invoked} (jaya_pulumi)"
+            )[:512],
+            opts=self._opts(targets[0].region_name if targets else None, plan),
+        )
+        for fn in targets:
+            rule.invoke(
+                self.functions[fn.name].alias.arn, self._account(fn.region_name, plan), fn.name
+            )
+        return rule
+
+    def _let_into_queue(self, pipeline: Pipeline, queue: SQS, plan: _Plan, routes: _Routes) -> None:
+        """The queue's policy (its buckets, topics and rules), then its topic subscriptions."""
+        for topic_node in pipeline.topics_feeding(queue):
+            routes.queue_sources[queue.name].append(
+                ServiceSource(
+                    f"SnsTopic{_sid(topic_node.name, '')}",
+                    "sns.amazonaws.com",
+                    self.topics[topic_node.name].arn,
+                    self._account(queue.region_name, plan),
+                )
+            )
+        component = self.queues[queue.name]
+        policy = component.allow(routes.queue_sources[queue.name])
+        for topic_node in pipeline.topics_feeding(queue):
+            self.topics[topic_node.name].subscribe(
+                f"queue-{queue.name}", "sqs", component.arn, [policy] if policy else []
+            )
+        if policy is None:
+            return
+        for group in pipeline.buckets:
+            if any(t.target is queue and t.via != EVENTBRIDGE for t in group.triggers):
+                routes.before_notify.setdefault(group.bucket_name, []).append(policy)
+
+    def _notify(self, group: BucketGroup, after: list[pulumi.Resource]) -> None:
+        """The bucket's one notification: its function, queue and topic entries, and EventBridge."""
+        entries = [
+            Notification(
+                _DESTINATION[t.target.kind],
+                self._target_arn(t),
+                [t.event.trigger],
+                t.event.prefix,
+                t.event.suffix,
+            )
+            for t in group.notification_triggers
+        ]
+        self.buckets[group.bucket_name].notify(entries, after, eventbridge=group.eventbridge)
+
     def _topic(self, pipeline: Pipeline, topic: SNS, plan: _Plan) -> Topic:
         """The topic, its key and a policy that lets in exactly the buckets publishing to it."""
+        opts = self._opts(topic.region_name, plan)  # first: it makes the region's provider
         account = self._account(topic.region_name, plan)
         sources: dict[str, ServiceSource] = {}
         for group in pipeline.buckets:
@@ -371,7 +445,7 @@ class PipelineComponent(pulumi.ComponentResource):
             physical_name(pipeline, topic.name, plan.stack, MAX_TOPIC_NAME),
             account_id=account,
             sources=list(sources.values()),
-            opts=self._opts(topic.region_name, plan),
+            opts=opts,
         )
 
     def _s3_rule(

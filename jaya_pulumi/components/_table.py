@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pulumi
 
@@ -29,7 +30,14 @@ class RedshiftTable(pulumi.ComponentResource):
     qualified_name: pulumi.Output[str]
     """``schema.table`` as created."""
 
-    def __init__(self, name: str, node: Table, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        node: Table,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        db_conf: Mapping[str, Any] | None = None,
+    ) -> None:
         """Declare ``node``'s table in the database its ``db_conf`` names.
 
         A Data API ``db_conf`` (``workgroup`` or ``cluster``) registers no password input at all.
@@ -37,11 +45,13 @@ class RedshiftTable(pulumi.ComponentResource):
         :param name: the component's logical name.
         :param node: the table node.
         :param opts: resource options.
+        :param db_conf: ``node.db_conf`` with deploy-time values resolved (a
+            ``RedshiftServerless``'s workgroup and secret as Outputs); default ``node.db_conf``.
         """
         super().__init__("jaya:redshift:Table", name, None, opts)
         self.node: Table = node
         """The table node (its spec decides the default COPY options of streams loading it)."""
-        conf = node.db_conf
+        conf = node.db_conf if db_conf is None else db_conf
         form = db_conf_form(conf, f"db_conf of Table({node.table_name!r})")
         if form not in ("url", "password"):
             # the Data API: no password exists, so none is registered (secret-arn may be an Output)

@@ -48,7 +48,13 @@ from jaya_pulumi.dsl._sources import (
     Schedule,
     check_schedule_expression,
 )
-from jaya_pulumi.dsl._table import ConfigSecret, Table
+from jaya_pulumi.dsl._table import ConfigSecret, Table, check_db_conf
+from jaya_pulumi.dsl._warehouse import (
+    REDSHIFT_SERVERLESS_PORT,
+    RedshiftServerless,
+    WarehouseRef,
+    resolve_refs,
+)
 from jaya_pulumi.errors import warn_once
 
 __all__ = [
@@ -65,6 +71,7 @@ __all__ = [
     "MAX_RULE_NAME",
     "NOTIFICATION",
     "QUARANTINE_PREFIX",
+    "REDSHIFT_SERVERLESS_PORT",
     "S3",
     "SNS",
     "SQS",
@@ -82,11 +89,14 @@ __all__ = [
     "MapS3ToFirehoseLambda",
     "Node",
     "Pipeline",
+    "RedshiftServerless",
     "S3Event",
     "Schedule",
     "Table",
     "Trigger",
+    "WarehouseRef",
     "bucket_component_name",
+    "check_db_conf",
     "check_schedule_expression",
     "eventbridge_pattern",
     "expand",
@@ -96,6 +106,7 @@ __all__ = [
     "physical_bucket_name",
     "physical_function_name",
     "physical_name",
+    "resolve_refs",
     "source_component_name",
     "table_component_name",
     "warn_once",

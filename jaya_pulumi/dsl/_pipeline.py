@@ -17,6 +17,7 @@ from jaya_pulumi.dsl._function import AWSLambda, CopyS3Lambda
 from jaya_pulumi.dsl._s3 import EVENTBRIDGE, NOTIFICATION, S3, S3Event, _prefixes_overlap
 from jaya_pulumi.dsl._sources import SNS, SQS, Schedule
 from jaya_pulumi.dsl._table import Table
+from jaya_pulumi.dsl._warehouse import RedshiftServerless, warehouses_in
 from jaya_pulumi.errors import PipelineDefinitionError
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ class Pipeline:
         self._group_of = {id(n): g for g in self.buckets for n in g.nodes}
         self._check_sources_and_sinks()
         self._check_firehoses()
+        self._check_warehouses()
         self._check_sources()
         self._check_recursion()
         self._check_triggered()
@@ -256,6 +258,17 @@ class Pipeline:
     def tables(self) -> tuple[Table, ...]:
         """Every table node, in order of appearance."""
         return tuple(n for n in self.nodes if isinstance(n, Table))
+
+    @property
+    def warehouses(self) -> tuple[RedshiftServerless, ...]:
+        """The ``RedshiftServerless`` warehouses whose ``db_conf`` its tables and streams use.
+
+        They are not nodes of the graph; :func:`jaya_pulumi.components.build` creates them, and
+        ``jaya graph`` draws them beside the tables.
+        """
+        confs = [t.db_conf for t in self.tables]
+        confs += [f.db_conf for f in self.firehoses if f.db_conf is not None]
+        return warehouses_in(confs)
 
     def firehoses_of(self, function: AWSLambda) -> list[Firehose]:
         """The delivery streams ``function`` sends records to, in edge order."""
@@ -493,6 +506,12 @@ class Pipeline:
                     f"Write {fh.label} >> Table(db_conf, {fh.table_name!r}, ...)."
                 )
             table = tables[0]
+            if fh.table is not None and fh.table is not table:
+                raise PipelineDefinitionError(
+                    f"{fh.label} was made with Firehose.for_table({fh.table.label}, ...) but feeds "
+                    f"{table.label}; it would log in and COPY with the other table's connection. "
+                    f"Write {fh.label} >> the table given to for_table."
+                )
             if fh.table_name not in (table.table_name, table.key):
                 raise PipelineDefinitionError(
                     f"{fh.label} loads table_name={fh.table_name!r} but feeds {table.label}; COPY would "
@@ -520,6 +539,13 @@ class Pipeline:
 
     def _check_sources(self) -> None:
         """Queues, topics and schedules: one reader per queue, its timeout, and one region."""
+        for node in (*self.queues, *self.topics):
+            if not self.successors(node) and not self.predecessors(node):
+                raise PipelineDefinitionError(
+                    f"{node.label} is joined to nothing in pipeline {self.name!r}, so nothing "
+                    f"would send to it or read it. Join it ({node.label} >> AWSLambda(...), or "
+                    f"S3(...) >> {node.label}) or drop it."
+                )
         for queue in self.queues:
             readers = [n for n in self.successors(queue) if isinstance(n, AWSLambda)]
             if len(readers) > 1:
@@ -562,6 +588,19 @@ class Pipeline:
                     f"{source.label} in {a!r} >> {target.label} in {b!r}: queues, topics and "
                     "functions are joined within one region here. Put both in one region."
                 )
+
+    def _check_warehouses(self) -> None:
+        """Refuse two ``RedshiftServerless`` declarations of one namespace or workgroup."""
+        seen: dict[str, RedshiftServerless] = {}
+        for wh in self.warehouses:
+            for name in (f"namespace {wh.namespace!r}", f"workgroup {wh.workgroup!r}"):
+                if name in seen:
+                    raise PipelineDefinitionError(
+                        f"{seen[name].label} and {wh.label} both declare {name}; a name is unique "
+                        "in an account and region. Use one RedshiftServerless object's db_conf for "
+                        "every table it hosts."
+                    )
+                seen[name] = wh
 
     def _check_recursion(self) -> None:
         """Refuse functions whose writes invoke themselves again, directly or through others."""

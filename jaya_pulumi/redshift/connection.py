@@ -86,9 +86,10 @@ DEFAULT_STATEMENT_TIMEOUT = 1800.0
 short for wide tables and busy warehouses, aws-cdk#31329)."""
 
 SECRET_ARN_PATTERN = re.compile(
-    r"arn:aws[a-z-]*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+\Z"
+    r"arn:aws[a-z-]*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+\Z"
 )
-"""A Secrets Manager secret ARN: ``arn:aws:secretsmanager:<region>:<account>:secret:<name>``."""
+"""A Secrets Manager secret ARN: ``arn:aws:secretsmanager:<region>:<account>:secret:<name>`` (``!``
+is allowed: secrets Redshift manages are named ``redshift!<namespace>-<admin user>``)."""
 
 DB_CONF_FORMS: dict[str, tuple[str, ...]] = {
     "password": _DB_CONF_KEYS,
