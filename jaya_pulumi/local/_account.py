@@ -42,11 +42,14 @@ class Mapping:
 
 @dataclass
 class Subscription:
-    """An SNS subscription the harness delivers itself (protocol ``lambda``)."""
+    """An SNS subscription, which the harness delivers itself (protocol ``lambda`` or ``sqs``)."""
 
     topic_arn: str
     endpoint: str
     arn: str
+    protocol: str = "lambda"
+    raw: bool = False
+    """Raw message delivery (``sqs``): the queue gets the message, not SNS's JSON envelope."""
 
 
 @dataclass
@@ -103,7 +106,7 @@ class Account:
     mappings: list[Mapping] = field(default_factory=list)
     """SQS event source mappings, in creation order."""
     subscriptions: list[Subscription] = field(default_factory=list)
-    """SNS subscriptions of protocol ``lambda`` (``sqs`` ones live in moto, which delivers them)."""
+    """SNS subscriptions (moto holds none: the harness delivers each publish itself)."""
     resource_policies: dict[str, dict[str, object]] = field(default_factory=dict)
     """Queue and topic policies, parsed, by queue or topic ARN."""
     rules: dict[str, Rule] = field(default_factory=dict)

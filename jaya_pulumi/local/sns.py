@@ -1,13 +1,13 @@
-"""SNS, locally: topics, their policies, and delivery to functions run synchronously.
+"""SNS, locally: topics, their policies, and delivery run synchronously.
 
-moto delivers a topic's ``sqs`` subscriptions itself (with SNS's envelope, or raw); the harness
-delivers its ``lambda`` subscriptions: each publish (by S3, a handler or the test) invokes every
-subscribed function before the publish returns, asynchronously as SNS does (with Lambda's retries
-and on-failure destination), then delivers what the queues now hold. A function SNS may not invoke
-(no ``lambda.Permission`` for ``sns.amazonaws.com`` from the topic) fails that delivery, as on AWS.
+The harness delivers every publish (by S3, a handler or the test) before the publish returns: to
+each subscribed queue (raw, or in SNS's JSON envelope), then synchronously through the queue's
+mapping, and to each subscribed function, asynchronously as SNS does (with Lambda's retries and
+on-failure destination). As on AWS, a queue gets the message only when its policy lets
+``sns.amazonaws.com`` send from the topic, and a function only with a ``lambda.Permission`` for
+``sns.amazonaws.com`` from the topic; otherwise that delivery fails (recorded in ``h.failures``).
 At creation, a notification to a topic is refused when the topic's policy does not let the bucket
-publish. Not emulated: filter policies on ``lambda`` subscriptions, FIFO topics, message
-attributes in the Lambda event, the topic policy on SNS-to-SQS delivery.
+publish. Not emulated: filter policies, FIFO topics, message attributes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jaya_pulumi.local._account import Account, Subscription
+from jaya_pulumi.local._resource_policy import resource_policy_allows
 from jaya_pulumi.local.awslambda import Invocation
 from jaya_pulumi.local.errors import HarnessError
 
@@ -80,6 +81,7 @@ class SNSDispatch:
     _s3_to_queue: Callable[..., None]
     _s3_to_eventbridge: Callable[..., None]
     _after_sqs_call: Callable[..., None]
+    _deliver_to_queue: Callable[[str, str], None]
 
     def _delivery_seam(self) -> dict[str, Callable[..., Any]]:
         """moto's S3 sends to queues, topics and EventBridge, replaced by synchronous delivery."""
@@ -141,6 +143,9 @@ class SNSDispatch:
     ) -> None:
         """Invoke each function subscribed to the topic, then deliver the queues' messages."""
         for sub in [s for s in self.account.subscriptions if s.topic_arn == topic_arn]:
+            if sub.protocol == "sqs":
+                self._to_queue(sub, message, subject, message_id)
+                continue
             target = self.account.targets.get(sub.endpoint)
             if target is None:
                 continue
@@ -162,6 +167,32 @@ class SNSDispatch:
                 continue
             self._on_notification(topic_arn.split(":")[4], event, sub.endpoint, fn.region)
         self._pump()
+
+    def _to_queue(
+        self, sub: Subscription, message: str, subject: str | None, message_id: str
+    ) -> None:
+        """Send one publish to a subscribed queue, if the queue's policy lets the topic."""
+        policy = self.account.resource_policies.get(sub.endpoint)
+        if not resource_policy_allows(
+            policy, "sns.amazonaws.com", "sqs:SendMessage", sub.endpoint, sub.topic_arn
+        ):
+            refused = Invocation(sub.endpoint, sub.endpoint, {"Message": message}, 1, message_id)
+            refused.error = HarnessError(
+                f"SNS could not deliver {sub.topic_arn}'s message to {sub.endpoint}: the queue's "
+                f"policy does not let sns.amazonaws.com sqs:SendMessage from {sub.topic_arn}"
+            )
+            self.account.failures.append(refused)
+            return
+        if sub.raw:
+            body = message
+        else:
+            sns = sns_event(sub.topic_arn, sub.arn, message, subject, message_id)["Records"][0]
+            envelope = dict(sns["Sns"])  # SQS's envelope spells these two URL, Lambda's Url
+            envelope["SigningCertURL"] = envelope.pop("SigningCertUrl")
+            envelope["UnsubscribeURL"] = envelope.pop("UnsubscribeUrl")
+            envelope.pop("MessageAttributes")
+            body = json.dumps(envelope)
+        self._deliver_to_queue(sub.endpoint, body)
 
 
 # -- creators (registered in _deploy.CREATORS) ---------------------------------------------
@@ -195,19 +226,17 @@ def create_topic_policy(
 def create_subscription(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
-    """``aws.sns.TopicSubscription``: ``sqs`` in moto, ``lambda`` in the account."""
+    """``aws.sns.TopicSubscription`` of a queue or a function, kept in the account (delivered by
+    the harness, so moto holds no subscription)."""
     i = args.inputs
     topic, protocol, endpoint = str(i["topic"]), str(i["protocol"]), str(i["endpoint"])
-    if protocol == "lambda":
-        if endpoint not in h.account.targets:
-            raise HarnessError(f"Invalid parameter: Endpoint: no function {endpoint}")
-        h.account.subscriptions.append(Subscription(topic, endpoint, f"{topic}:{uuid.uuid4()}"))
-        return
-    if protocol != "sqs":
+    if protocol not in ("lambda", "sqs"):
         raise HarnessError(f"protocol {protocol!r} is not emulated; only sqs and lambda are")
-    attributes = {"RawMessageDelivery": "true"} if i.get("rawMessageDelivery") else {}
+    if protocol == "lambda" and endpoint not in h.account.targets:
+        raise HarnessError(f"Invalid parameter: Endpoint: no function {endpoint}")
     if i.get("filterPolicy"):
-        attributes["FilterPolicy"] = str(i["filterPolicy"])
-    h.client("sns", region).subscribe(
-        TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes=attributes
+        raise HarnessError("filter policies are not emulated locally")
+    raw = bool(i.get("rawMessageDelivery"))
+    h.account.subscriptions.append(
+        Subscription(topic, endpoint, f"{topic}:{uuid.uuid4()}", protocol, raw)
     )

@@ -285,7 +285,8 @@ def test_send_to_a_queue_the_function_only_reads_is_denied_naming_the_grant() ->
     with test(p, raise_failures=False) as h:
         h.client("s3").put_object(Bucket="ec-in", Key="a.txt", Body=b"x")
 
-        (tried,) = [i for i in h.invocations("echo-back") if not i.ok]
+        # (the s3:TestEvent, alone or in the same batch, may fail the same way: not counted)
+        (tried,) = [i for i in h.invocations("echo-back") if not i.ok and i.keys]
         assert type(tried.error).__name__ == "AccessDeniedError"
         assert "needs sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:echo-loop-local" in str(
             tried.error
