@@ -349,6 +349,13 @@ def _dynamic(
     h._redshift.create_table(args)
 
 
+def _workgroup(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    """A Serverless workgroup: its ARN (with the id, as AWS's) for IAM checks of Data API calls."""
+    h.account.workgroups[str(args.inputs["workgroupName"])] = str(state["arn"])
+
+
 def _permission(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
@@ -418,6 +425,7 @@ CREATORS: dict[str, _Creator] = {
     "aws:lambda/alias:Alias": _alias,
     "aws:lambda/permission:Permission": _permission,
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _delivery_stream,
+    "aws:redshiftserverless/workgroup:Workgroup": _workgroup,
     "pulumi-python:dynamic:Resource": _dynamic,
 }
 """How the harness creates each resource type in moto, by type token: ``(harness, args, id,

@@ -12,14 +12,18 @@ SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:analytics-admin-Q
 
 
 def count_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Count the rows of ``events`` through the Data API; return the count or the error."""
+    """Count a table's rows through the Data API; return the count or the error.
+
+    An invocation may name ``workgroup``, ``secret_arn`` and ``table``; an S3 event counts
+    ``events`` in workgroup ``analytics`` with :data:`SECRET`.
+    """
     client = boto3.client("redshift-data")
     try:
         started = client.execute_statement(
-            WorkgroupName="analytics",
+            WorkgroupName=str(event.get("workgroup", "analytics")),
             Database="dev",
-            SecretArn=SECRET,
-            Sql="SELECT count(*) FROM events",
+            SecretArn=str(event.get("secret_arn", SECRET)),
+            Sql=f"SELECT count(*) FROM {event.get('table', 'events')}",
         )
         status = client.describe_statement(Id=started["Id"])["Status"]
         records = client.get_statement_result(Id=started["Id"])["Records"]

@@ -1,8 +1,9 @@
 """Issue 13, acceptance 2 (local half): a Serverless table queried through h.client("redshift-data").
 
-The table's ``db_conf`` is the Serverless form (workgroup + secret); the harness creates it through
-the table provider's Data API path on the emulation, creates the secret in moto, and a test then
-reads the rows Firehose loaded with ``WorkgroupName``, ``Database`` and ``SecretArn``.
+The table's ``db_conf`` is the Serverless form (an existing workgroup + its secret) and the stream
+is ``Firehose.for_table``; the harness creates the table through the table provider's Data API path
+on the emulation, creates the secret in moto, and a test then reads the rows Firehose loaded with
+``WorkgroupName``, ``Database`` and ``SecretArn``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from typing import Any
 import sqlalchemy as sa
 from data_api_handlers import count_events
 
-from jaya_pulumi import S3, AWSLambda, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
+from jaya_pulumi import (
+    S3,
+    AWSLambda,
+    Firehose,
+    MapS3ToFirehoseLambda,
+    Pipeline,
+    RedshiftServerless,
+    Table,
+)
 from jaya_pulumi.testing import test
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:analytics-admin-Qw3Er5"
 SERVERLESS = {"db-name": "dev", "workgroup": "analytics", "secret-arn": SECRET}
-SEED = {"db-name": "dev", "db-user": "u", "db-passwd": "p", "db-server": "wh.example"}
 
 
 def to_events(line: str, bucket: str, key: str) -> list[dict[str, Any]]:
@@ -28,10 +36,10 @@ def to_events(line: str, bucket: str, key: str) -> list[dict[str, Any]]:
 
 
 def serverless_table() -> Table:
-    """The events table in workgroup 'analytics'."""
-    table = Table(SEED, "events", sa.Column("id", sa.Integer), sa.Column("kind", sa.String(16)))
-    table.db_conf = dict(SERVERLESS)  # the DSL's check of the new forms lands with build13
-    return table
+    """The events table in the existing workgroup 'analytics' (not created by the program)."""
+    return Table(
+        SERVERLESS, "events", sa.Column("id", sa.Integer), sa.Column("kind", sa.String(16))
+    )
 
 
 def load_chain() -> Any:
@@ -39,11 +47,10 @@ def load_chain() -> Any:
     mapper = MapS3ToFirehoseLambda(
         open_function=gzip.open, map_function=to_events, region_name="us-east-1"
     )
-    stream = Firehose(
-        "events", "dev", "loader", "a-Passw0rd", "wh.example", "events", "holding", "loader"
-    )
+    table = serverless_table()
+    stream = Firehose.for_table(table, "events", "holding", "loader")
     raw = S3("raw", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
-    return raw >> mapper >> stream >> serverless_table()
+    return raw >> mapper >> stream >> table
 
 
 def pipeline() -> Pipeline:
@@ -69,6 +76,11 @@ def test_rows_loaded_by_firehose_are_read_back_through_the_data_api(postgres_url
         assert any("CREATE TABLE" in s.get("QueryString", "") for s in created)
         secret = h.client("secretsmanager").get_secret_value(SecretId="analytics-admin")
         assert json.loads(secret["SecretString"])["username"] == "admin"
+        stream = h.client("firehose").describe_delivery_stream(DeliveryStreamName="events")
+        (destination,) = stream["DeliveryStreamDescription"]["Destinations"]
+        redshift = destination["RedshiftDestinationDescription"]
+        assert redshift["SecretsManagerConfiguration"]["SecretARN"] == SECRET
+        assert "Password" not in redshift
 
         body = gzip.compress(b'{"id": 1, "kind": "click"}\n{"id": 2, "kind": "view"}\n')
         h.client("s3").put_object(Bucket="raw", Key="events.json.gz", Body=body)
@@ -117,3 +129,43 @@ def test_a_handlers_data_api_calls_need_its_role_to_allow_them(postgres_url: str
         )
         h.client("s3").put_object(Bucket="asks", Key="3", Body=b"?")
         assert h.invocations("count")[-1].result == {"status": "FINISHED", "count": 0}
+
+
+def test_iam_checks_a_program_workgroup_by_its_arn_with_the_id(postgres_url: str) -> None:
+    wh = RedshiftServerless("metrics", "metrics", database="dev")
+    table = Table(wh.db_conf, "hits", sa.Column("id", sa.Integer))
+    mapper = MapS3ToFirehoseLambda(gzip.open, to_events, region_name="us-east-1")
+    load = (
+        S3("hits-in", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
+        >> mapper
+        >> Firehose.for_table(table, "events", "hits-holding", "hits-loader")
+        >> table
+    )
+    asks = (
+        S3("asks", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
+        >> AWSLambda("count", count_events)
+        >> S3("answers", "us-east-1")
+    )
+    with test(Pipeline("metrics", [load, asks]), database_url=postgres_url) as h:
+        (workgroup,) = h.synthesis.of_type("aws:redshiftserverless/workgroup:Workgroup")
+        arn = str(workgroup.state["arn"])
+        assert arn.startswith("arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/")
+        assert not arn.endswith("/metrics")  # the id, as AWS puts it, not the name
+        secret = h.outputs["metrics"]["warehouses"]["metrics"]["secret_arn"]
+        ask = {"workgroup": "metrics", "secret_arn": secret, "table": "hits"}
+
+        denied = h.invoke("count", ask).result["error"]
+        assert f"redshift-data:ExecuteStatement on resource: {arn}" in denied
+
+        role = h.function("count").role_arn.rsplit("/", 1)[-1]
+        statements = [
+            {"Effect": "Allow", "Action": "redshift-data:ExecuteStatement", "Resource": arn},
+            {"Effect": "Allow", "Action": "redshift-data:DescribeStatement", "Resource": "*"},
+            {"Effect": "Allow", "Action": "redshift-data:GetStatementResult", "Resource": "*"},
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret},
+        ]
+        document = {"Version": "2012-10-17", "Statement": statements}
+        h.client("iam").put_role_policy(
+            RoleName=role, PolicyName="query", PolicyDocument=json.dumps(document)
+        )
+        assert h.invoke("count", ask).result == {"status": "FINISHED", "count": 0}
