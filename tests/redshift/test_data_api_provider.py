@@ -203,3 +203,18 @@ def test_polling_backs_off_and_cancels_at_the_node_timeout() -> None:
     assert max(waits) == 5.0  # ... capped
     assert sum(waits) <= 20
     assert client.cancelled == ["s-1"]
+
+
+def test_a_cluster_with_iam_temporary_credentials_sends_db_user(
+    api: DataApiEmulator, schema: str
+) -> None:
+    api.add_target(database="dev", cluster="etl-cluster")
+    connection = ConnectionSettings(
+        database="dev", cluster="etl-cluster", user="loader", dialect="postgresql"
+    )
+    props = {**people(schema).to_props(), **connection.to_props()}
+    assert "password" not in props and "secretArn" not in props
+    TableProvider().create(props)
+    sent = [r.target for r in api.requests.values() if r.target.get("ClusterIdentifier")]
+    assert sent and all(t["DbUser"] == "loader" and "SecretArn" not in t for t in sent)
+    assert TableProvider().read(f"{schema}.people", props).id == f"{schema}.people"
