@@ -74,6 +74,7 @@ class DataApiEmulator:
         self.clusters: dict[str, set[str]] = {}
         """Databases by cluster identifier."""
         self.requests: dict[str, Request] = {}
+        """Every request so far by id (what ``ListStatements`` lists), oldest first."""
 
     def add_target(
         self, *, database: str, workgroup: str | None = None, cluster: str | None = None
