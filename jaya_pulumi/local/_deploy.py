@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from botocore.exceptions import ClientError
 
-from jaya_pulumi.local import events, sns, sqs
+from jaya_pulumi.local import _sqs_deploy as sqs
+from jaya_pulumi.local import events, sns
 from jaya_pulumi.local._resource_policy import resource_policy_allows
 from jaya_pulumi.local.awslambda import LocalFunction
 from jaya_pulumi.local.errors import HarnessError

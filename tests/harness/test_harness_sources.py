@@ -157,10 +157,6 @@ def test_a_partial_batch_failure_retries_only_the_failed_record_then_dead_letter
         depth = {q["name"]: (q["waiting"], q["in_flight"]) for q in h.queues()}
         assert depth["partial-work-local"] == (0, 0)
         assert depth["partial-work-local-dlq"] == (1, 0)
-        dead = sqs.receive_message(
-            QueueUrl=sqs.get_queue_url(QueueName="partial-work-local-dlq")["QueueUrl"]
-        )["Messages"]
-        assert json.loads(dead[0]["Body"])["Records"][0]["s3"]["object"]["key"] == "in/bad.txt"
         (failure,) = h.failures
         assert failure.keys == ["s3://pb-in/in/bad.txt"]
         assert "moves it to the dead-letter queue" in str(failure.error)
@@ -172,6 +168,15 @@ def test_a_partial_batch_failure_retries_only_the_failed_record_then_dead_letter
             r"moves it to the dead-letter queue arn:aws:sqs:\S+:partial-work-local-dlq",
         ):
             h.check()
+
+        (letter,) = h.dead_letters("work")  # the SQS node's dead-letter queue, left there
+        assert letter["Records"][0]["s3"]["object"]["key"] == "in/bad.txt"
+        assert h.redrive("work") == 1  # back to the queue and delivered: it fails twice again
+        assert [i.keys for i in h.invocations("picky")[before + 2 :]] == [
+            ["s3://pb-in/in/bad.txt"],
+            ["s3://pb-in/in/bad.txt"],
+        ]
+        assert h.dead_letters("work") == [letter]
 
 
 def test_jaya_local_lists_the_queue_and_its_dead_letters(tmp_path: Path) -> None:
