@@ -111,10 +111,6 @@ class Account:
     """Queue and topic policies, parsed, by queue or topic ARN."""
     rules: dict[str, Rule] = field(default_factory=dict)
     """EventBridge rules and Scheduler schedules by name."""
-    eventbridge_buckets: set[str] = field(default_factory=set)
-    """Buckets whose notification configuration sends their events to EventBridge."""
-    failing_messages: dict[str, Invocation] = field(default_factory=dict)
-    """The last attempt of each SQS message reported failed and not yet deleted, by message id."""
 
     def caller(self) -> tuple[str, str] | None:
         """``(role name, principal)`` of the innermost handler running, or ``None``."""

@@ -262,7 +262,6 @@ def _notification(
             configuration[key] = entries
     if args.inputs.get("eventbridge"):
         configuration["EventBridgeConfiguration"] = {}
-        h.account.eventbridge_buckets.add(bucket)
     h._s3_client(region).put_bucket_notification_configuration(
         Bucket=bucket, NotificationConfiguration=configuration
     )

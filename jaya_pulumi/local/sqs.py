@@ -235,11 +235,9 @@ class SQSDispatch:
             for message, record in zip(messages, records, strict=True):
                 message_id = message["MessageId"]
                 if message_id not in failed_ids:
-                    self.account.failing_messages.pop(message_id, None)
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                     continue
                 count = int(message["Attributes"].get("ApproximateReceiveCount", 1))
-                self.account.failing_messages[message_id] = invocation
                 last = (count >= redrive["maxReceiveCount"]) if redrive else None
                 if redrive is None and count >= RECEIVES_WITHOUT_DLQ:
                     # no dead-letter queue: AWS retries until the retention period ends

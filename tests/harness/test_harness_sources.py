@@ -7,6 +7,7 @@ or topic and the function has run.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,32 @@ def test_send_to_a_queue_the_function_only_reads_is_denied_naming_the_grant() ->
         )
         depth = {q["name"]: q["waiting"] for q in h.queues()}
         assert depth["echo-loop-local"] == 0 and depth["echo-loop-local-dlq"] >= 1
+
+
+def test_jaya_local_says_which_invocations_reported_failed_messages(tmp_path: Path) -> None:
+    pipeline_file = tmp_path / "partial_pipe.py"
+    pipeline_file.write_text(
+        "from jaya_pulumi import S3, SQS, AWSLambda, Pipeline\n"
+        "from jaya_pulumi.runtime import partial_batch, s3_objects\n"
+        "@partial_batch\n"
+        "def picky(event, context):\n"
+        "    if any('bad' in o.key for o in s3_objects(event)):\n"
+        "        raise ValueError('bad key')\n"
+        "p = S3('cli-pb-in', on=[S3.ALL_CREATED_OBJECTS]) >> SQS('work', max_receive_count=1)"
+        " >> AWSLambda('picky', picky) >> S3('cli-pb-out')\n"
+        "piper = Pipeline('cli-pb', [p])\n"
+    )
+    data = tmp_path / "bad.txt"
+    data.write_text("x")
+
+    result = CliRunner().invoke(
+        main, ["local", str(pipeline_file), "--put", f"cli-pb-in/bad.txt={data}"]
+    )
+
+    assert result.exit_code == 1, result.output
+    (row,) = [
+        line
+        for line in result.output.splitlines()
+        if line.split()[:2] == ["picky", "s3://cli-pb-in/bad.txt"]
+    ]
+    assert re.search(r"ok, 1 of [12] messages failed", row), row
