@@ -10,17 +10,11 @@ no password is an input of any resource, and the stream's role may read that one
 """
 
 import gzip
-import json
 
 import sqlalchemy as sa
+from clicks_mapper import to_clicks  # beside this file: it ships by reference (see its docstring)
 
 from jaya_pulumi import S3, Firehose, MapS3ToFirehoseLambda, Pipeline, RedshiftServerless, Table
-
-
-def to_clicks(line, bucket, key):
-    """Each line is one JSON click, sent to the 'clicks' stream (keys match the lower-case columns)."""
-    return [{"firehose_name": "clicks", "result": [json.loads(line)]}]
-
 
 warehouse = RedshiftServerless("analytics-{stack}", "analytics-{stack}", database="dev")
 
