@@ -58,21 +58,18 @@ class Target:
 
     arn: str
     input: str | None = None
-    role_arn: str | None = None
     id: str = ""
 
 
 @dataclass
 class Rule:
-    """An EventBridge rule (an event pattern or a schedule) or an EventBridge Scheduler schedule."""
+    """An EventBridge rule: an event pattern or a schedule."""
 
     name: str
     arn: str
     pattern: dict[str, object] | None = None
     schedule: str | None = None
     targets: list[Target] = field(default_factory=list)
-    scheduler: bool = False
-    """True for ``aws.scheduler.Schedule`` (its target is invoked with the schedule's own role)."""
 
 
 @dataclass

@@ -400,7 +400,6 @@ CREATORS: dict[str, _Creator] = {
     "aws:sns/topicSubscription:TopicSubscription": sns.create_subscription,
     "aws:cloudwatch/eventRule:EventRule": events.create_rule,
     "aws:cloudwatch/eventTarget:EventTarget": events.create_target,
-    "aws:scheduler/schedule:Schedule": events.create_schedule,
     "aws:s3/bucketVersioning:BucketVersioning": _versioning,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _invoke_config,
     "aws:s3/bucket:Bucket": _bucket,

@@ -328,3 +328,22 @@ def test_jaya_local_says_which_invocations_reported_failed_messages(tmp_path: Pa
         if line.split()[:2] == ["picky", "s3://cli-pb-in/bad.txt"]
     ]
     assert re.search(r"ok, 1 of [12] messages failed", row), row
+
+
+def test_s3_through_eventbridge_to_a_queue_runs_the_function_behind_it() -> None:
+    p = Pipeline(
+        "bridged-queue",
+        [
+            S3("ebq-in", on=[S3.event(S3.ALL_CREATED_OBJECTS, prefix="in/")], via="eventbridge")
+            >> SQS("inbox")
+            >> CopyS3Lambda()
+            >> S3("ebq-out")
+        ],
+    )
+    with test(p) as h:
+        h.client("s3").put_object(Bucket="ebq-in", Key="in/a b.csv", Body=b"1")
+        h.client("s3").put_object(Bucket="ebq-in", Key="other/c.csv", Body=b"2")
+
+        assert keys(h, "ebq-out") == ["a b.csv"]  # the trigger prefix is stripped, as from S3
+        (ran,) = h.invocations("copy-s3")
+        assert json.loads(ran.event["Records"][0]["body"])["detail-type"] == "Object Created"
