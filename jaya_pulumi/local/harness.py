@@ -129,6 +129,8 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._started = True
         warn_requirement_mismatches(self.pipeline.functions)
         try:
+            if self.pipeline.tables:
+                self._redshift.warm_up()  # PostgreSQL starts while the program registers
             self._start_aws()
             self._synthesis = synth(
                 self.pipeline,
