@@ -383,7 +383,7 @@ def local(
                         i.function,
                         ", ".join(i.keys) or "-",
                         str(i.attempt),
-                        "ok" if i.ok else f"{type(i.error).__name__}: {i.error}"[:80],
+                        _outcome(i),
                         f"{i.duration * 1000:.1f}",
                         ", ".join(i.writes) or "-",
                     ]
@@ -438,6 +438,17 @@ def local(
                 err=True,
             )
         raise click.ClickException(f"{len(failures)} event(s) failed; see the tracebacks above.")
+
+
+def _outcome(invocation: Any) -> str:
+    """``ok``, the error, or how many messages of an SQS batch the function reported failed."""
+    if not invocation.ok:
+        return f"{type(invocation.error).__name__}: {invocation.error}"[:80]
+    result = invocation.result
+    failed = result.get("batchItemFailures") if isinstance(result, dict) else None
+    if failed:
+        return f"ok, {len(failed)} of {len(invocation.event.get('Records', []))} messages failed"
+    return "ok"
 
 
 def _queue_rows(queues: Sequence[dict[str, Any]], on_failure: dict[str, str]) -> list[list[str]]:

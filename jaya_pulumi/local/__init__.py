@@ -15,7 +15,7 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 - ``s3.py``: notifications and dispatch (cascades run synchronously, with retries; a recursive
   loop is stopped after 16 invocations, as Lambda does).
 - ``sqs.py``: queues and event source mappings polled synchronously (partial batch responses,
-  retries, dead-letter queues); ``sns.py``: topics and delivery to subscribed functions;
+  retries, dead-letter queues), its resources created in ``_sqs_deploy.py``; ``sns.py``: topics and delivery to subscribed functions;
   ``events.py``: S3's EventBridge events routed by rule, schedules fired by ``h.fire``;
   ``_resource_policy.py``: may a service send to a queue or topic.
 - ``requirements.py``: functions' pinned requirements against what is installed locally.

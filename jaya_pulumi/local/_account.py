@@ -58,21 +58,18 @@ class Target:
 
     arn: str
     input: str | None = None
-    role_arn: str | None = None
     id: str = ""
 
 
 @dataclass
 class Rule:
-    """An EventBridge rule (an event pattern or a schedule) or an EventBridge Scheduler schedule."""
+    """An EventBridge rule: an event pattern or a schedule."""
 
     name: str
     arn: str
     pattern: dict[str, object] | None = None
     schedule: str | None = None
     targets: list[Target] = field(default_factory=list)
-    scheduler: bool = False
-    """True for ``aws.scheduler.Schedule`` (its target is invoked with the schedule's own role)."""
 
 
 @dataclass
@@ -111,10 +108,6 @@ class Account:
     """Queue and topic policies, parsed, by queue or topic ARN."""
     rules: dict[str, Rule] = field(default_factory=dict)
     """EventBridge rules and Scheduler schedules by name."""
-    eventbridge_buckets: set[str] = field(default_factory=set)
-    """Buckets whose notification configuration sends their events to EventBridge."""
-    failing_messages: dict[str, Invocation] = field(default_factory=dict)
-    """The last attempt of each SQS message reported failed and not yet deleted, by message id."""
 
     def caller(self) -> tuple[str, str] | None:
         """``(role name, principal)`` of the innermost handler running, or ``None``."""

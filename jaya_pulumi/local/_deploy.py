@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from botocore.exceptions import ClientError
 
-from jaya_pulumi.local import events, sns, sqs
+from jaya_pulumi.local import _sqs_deploy as sqs
+from jaya_pulumi.local import events, sns
 from jaya_pulumi.local._resource_policy import resource_policy_allows
 from jaya_pulumi.local.awslambda import LocalFunction
 from jaya_pulumi.local.errors import HarnessError
@@ -261,7 +262,6 @@ def _notification(
             configuration[key] = entries
     if args.inputs.get("eventbridge"):
         configuration["EventBridgeConfiguration"] = {}
-        h.account.eventbridge_buckets.add(bucket)
     h._s3_client(region).put_bucket_notification_configuration(
         Bucket=bucket, NotificationConfiguration=configuration
     )
@@ -407,7 +407,6 @@ CREATORS: dict[str, _Creator] = {
     "aws:sns/topicSubscription:TopicSubscription": sns.create_subscription,
     "aws:cloudwatch/eventRule:EventRule": events.create_rule,
     "aws:cloudwatch/eventTarget:EventTarget": events.create_target,
-    "aws:scheduler/schedule:Schedule": events.create_schedule,
     "aws:s3/bucketVersioning:BucketVersioning": _versioning,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _invoke_config,
     "aws:s3/bucket:Bucket": _bucket,

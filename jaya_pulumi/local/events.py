@@ -5,11 +5,11 @@ bus; every rule whose pattern matches delivers it to its targets at once (rules 
 independently, so overlapping filters all fire): a function asynchronously (with Lambda's
 retries), a queue by ``SendMessage`` then synchronous delivery. A rule may invoke a function only
 with a ``lambda.Permission`` for ``events.amazonaws.com`` from the rule, and send to a queue only
-when the queue's policy allows it. Schedules (``aws.scheduler.Schedule`` or a rule with a
-``scheduleExpression``) never run by themselves: ``h.fire(schedule)`` runs their targets once. A
-Scheduler schedule invokes with its own role, which must allow ``lambda:InvokeFunction`` on the
-target. Patterns support exact values, ``prefix``, ``suffix``, ``wildcard``, ``anything-but`` (of
-values) and ``exists``; not emulated: numeric matching, ``$or``, input transformers, custom buses.
+when the queue's policy allows it. Schedules (a rule with a ``scheduleExpression``, as the
+components deploy them) never run by themselves: ``h.fire(schedule)`` runs their targets once.
+EventBridge Scheduler (``aws.scheduler.Schedule``) is not emulated. Patterns support exact
+values, ``prefix``, ``suffix``, ``wildcard``, ``anything-but`` (of values) and ``exists``; not
+emulated: numeric matching, ``$or``, input transformers, custom buses.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from jaya_pulumi.local._account import Account, Rule, Target
 from jaya_pulumi.local._resource_policy import resource_policy_allows
 from jaya_pulumi.local.awslambda import Invocation
 from jaya_pulumi.local.errors import HarnessError
-from jaya_pulumi.mocks import DEFAULT_ACCOUNT
 
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 __all__ = [
     "EventsDispatch",
     "create_rule",
-    "create_schedule",
     "create_target",
     "matches",
     "s3_eventbridge_event",
@@ -195,25 +193,16 @@ class EventsDispatch:
         if found is None:
             return
         fn = found[0]
-        if rule.scheduler:
-            role = (target.role_arn or "").rsplit("/", 1)[-1]
-            role_policy = self.account.policies.compiled(role)
-            allowed = role_policy.allows("lambda:InvokeFunction", target.arn)
-            problem = (
-                f"the schedule's role {role or '(none)'} needs lambda:InvokeFunction on "
-                f"{target.arn}"
-            )
-        else:
-            allowed = any(
-                principal == "events.amazonaws.com"
-                and source in (rule.arn, "")
-                and function in (fn.name, fn.arn, target.arn)
-                for function, principal, source in self.account.permissions
-            )
-            problem = (
-                f"EventBridge may not invoke {target.arn}: add a lambda.Permission for principal "
-                f"events.amazonaws.com with source ARN {rule.arn}"
-            )
+        allowed = any(
+            principal == "events.amazonaws.com"
+            and source in (rule.arn, "")
+            and function in (fn.name, fn.arn, target.arn)
+            for function, principal, source in self.account.permissions
+        )
+        problem = (
+            f"EventBridge may not invoke {target.arn}: add a lambda.Permission for principal "
+            f"events.amazonaws.com with source ARN {rule.arn}"
+        )
         if not allowed:
             self._refused(rule, target, payload, problem)
             return
@@ -248,7 +237,7 @@ class EventsDispatch:
             "version": "0",
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
-            "source": "aws.scheduler" if rule.scheduler else "aws.events",
+            "source": "aws.events",
             "account": rule.arn.split(":")[4],
             "time": _now(),
             "region": rule.arn.split(":")[3],
@@ -294,7 +283,6 @@ def create_target(
     target = Target(
         arn=str(i["arn"]),
         input=str(i["input"]) if i.get("input") else None,
-        role_arn=str(i["roleArn"]) if i.get("roleArn") else None,
         id=str(i.get("targetId") or id_),
     )
     entry: dict[str, Any] = {"Id": target.id, "Arn": target.arn}
@@ -302,27 +290,3 @@ def create_target(
         entry["Input"] = target.input
     h.client("events", region).put_targets(Rule=rule.name, Targets=[entry])
     rule.targets.append(target)
-
-
-def create_schedule(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.scheduler.Schedule``: kept in the account (it runs only on ``h.fire``)."""
-    i = args.inputs
-    name = str(state.get("name") or id_)
-    target = i.get("target") or {}
-    if not target.get("arn") or not target.get("roleArn"):
-        raise HarnessError("a schedule's target needs an arn and a roleArn")
-    h.account.rules[name] = Rule(
-        name=name,
-        arn=f"arn:aws:scheduler:{region}:{DEFAULT_ACCOUNT}:schedule/default/{name}",
-        schedule=str(i["scheduleExpression"]),
-        targets=[
-            Target(
-                arn=str(target["arn"]),
-                input=str(target["input"]) if target.get("input") else None,
-                role_arn=str(target["roleArn"]),
-            )
-        ],
-        scheduler=True,
-    )

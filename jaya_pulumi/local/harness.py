@@ -129,6 +129,8 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._started = True
         warn_requirement_mismatches(self.pipeline.functions)
         try:
+            if self.pipeline.tables:
+                self._redshift.warm_up()  # PostgreSQL starts while the program registers
             self._start_aws()
             self._synthesis = synth(
                 self.pipeline,
@@ -320,6 +322,8 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         return self._redshift.rows(str(getattr(table, "key", table)))
 
     def _failure_queue(self, function: str) -> tuple[Any, str]:
+        if (dlq := self._queue_dead_letters(function)) is not None:
+            return dlq  # an SQS node: its dead-letter queue
         fn = self.function(function)
         queue = self.account.on_failure.get(fn.name)
         if queue is None:
@@ -337,7 +341,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         return messages
 
     def dead_letters(self, function: str) -> list[dict[str, Any]]:
-        """The destination records in ``function``'s failure queue (left in the queue), parsed."""
+        """The records in ``function``'s failure queue (or an SQS node's DLQ), left there, parsed."""
         sqs, url = self._failure_queue(function)
         messages = self._drain(sqs, url)
         for m in messages:  # visible again, as they were: this only looks
@@ -347,11 +351,14 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         return [json.loads(m["Body"]) for m in messages]
 
     def redrive(self, function: str) -> int:
-        """Re-invoke each event in ``function``'s failure queue, as ``jaya redrive`` does deployed.
+        """Re-invoke each event in ``function``'s failure queue, as ``jaya redrive`` does deployed
+        (an ``SQS`` node's name: move its dead letters back to the queue and deliver them).
 
         Each record's ``requestPayload`` is invoked (with retries) on the function it names and
         its message deleted; an event that fails again goes back to the queue. Returns the count.
         """
+        if self._queue_dead_letters(function) is not None:  # an SQS node: back to the queue
+            return self._redrive_queue(function)
         sqs, url = self._failure_queue(function)
         messages = self._drain(sqs, url)
         for m in messages:

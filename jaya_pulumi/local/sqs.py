@@ -7,7 +7,7 @@ again at once (no visibility-timeout wait), until the queue is empty. With
 ``ReportBatchItemFailures`` only the ids in ``batchItemFailures`` fail; a function error or an
 invalid response fails the batch. After ``maxReceiveCount`` receives moto moves a message to the
 dead-letter queue; a queue without one keeps a message in flight after
-:data:`RECEIVES_WITHOUT_DLQ` receives. At creation, as AWS does, a mapping is refused when the
+:data:`RECEIVES_WITHOUT_DLQ` receives. At creation (``_sqs_deploy.py``), as AWS does, a mapping is refused when the
 queue's visibility timeout is below the function's timeout, when a batch over 10 has no batching
 window, or when the role may not receive from the queue; a notification to a queue when its policy
 does not let the bucket send. Not emulated: batching windows (each send is delivered alone),
@@ -29,19 +29,13 @@ from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HarnessError
 
 if TYPE_CHECKING:
-    from pulumi.runtime import MockResourceArgs
-
-    from jaya_pulumi.local.harness import Harness
+    pass
 
 __all__ = [
     "MAX_POLL_DEPTH",
+    "POLLER_ACTIONS",
     "RECEIVES_WITHOUT_DLQ",
     "SQSDispatch",
-    "create_event_source_mapping",
-    "create_queue",
-    "create_queue_policy",
-    "create_redrive_allow_policy",
-    "create_redrive_policy",
     "queue_depths",
     "queue_name",
 ]
@@ -52,7 +46,8 @@ RECEIVES_WITHOUT_DLQ = 5
 MAX_POLL_DEPTH = 16
 """Nested deliveries after which polling stops (a function feeding its own queue), as a cascade."""
 
-_POLLER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+POLLER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+"""What Lambda's poller does with the function's role on the queue it reads."""
 
 
 def queue_name(arn: str) -> tuple[str, str]:
@@ -120,6 +115,44 @@ class SQSDispatch:
         with self._as_service():
             return queue_depths(self.client("sqs"))
 
+    def _pipeline_queue(self, name: str) -> dict[str, Any] | None:
+        """The pipeline's queue ``name`` (node or physical name) with a dead-letter queue."""
+        if any(name in (f.node, f.name) for f in self.account.functions.values()):
+            return None  # a function's own failure queue: the facade's path
+        whole = f"{getattr(getattr(self, 'pipeline', None), 'name', '')}-{name}"
+        with_dlq = [q for q in self.queues() if q["dead_letter_queue"]]
+        stack = getattr(self, "stack", "")
+        found = [q for q in with_dlq if q["name"] in (name, f"{whole}-{stack}")]
+        found = found or [q for q in with_dlq if q["name"].startswith(whole)]
+        return found[0] if len(found) == 1 else None
+
+    def _queue_dead_letters(self, name: str) -> tuple[Any, str] | None:
+        """``(client, DLQ URL)`` of the pipeline's queue ``name``, else None."""
+        queue = self._pipeline_queue(name)
+        if queue is None:
+            return None
+        sqs = self.client("sqs", queue["url"].split(".")[1])
+        with self._as_service():
+            return sqs, sqs.get_queue_url(QueueName=queue["dead_letter_queue"])["QueueUrl"]
+
+    def _redrive_queue(self, name: str) -> int:
+        """Move every message of queue ``name``'s dead-letter queue back to it; deliver them."""
+        queue, found = self._pipeline_queue(name), self._queue_dead_letters(name)
+        if queue is None or found is None:
+            raise HarnessError(f"No queue {name!r} with a dead-letter queue in this harness.")
+        sqs, dlq = found
+        moved = 0
+        with self._as_service():
+            while batch := sqs.receive_message(
+                QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=300
+            ).get("Messages", []):
+                for m in batch:
+                    sqs.send_message(QueueUrl=queue["url"], MessageBody=m["Body"])
+                    sqs.delete_message(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"])
+                    moved += 1
+        self._pump()
+        return moved
+
     def _queue_url(self, arn: str) -> tuple[Any, str]:
         region, name = queue_name(arn)
         sqs = self.client("sqs", region)
@@ -168,7 +201,7 @@ class SQSDispatch:
             return False
         fn = target[0]
         policy = self.account.policies.compiled(fn.role_arn.rsplit("/", 1)[-1])
-        missing = [a for a in _POLLER_ACTIONS if not policy.allows(a, mapping.queue_arn)]
+        missing = [a for a in POLLER_ACTIONS if not policy.allows(a, mapping.queue_arn)]
         sqs, url = self._queue_url(mapping.queue_arn)
         with self._as_service():
             attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
@@ -202,11 +235,9 @@ class SQSDispatch:
             for message, record in zip(messages, records, strict=True):
                 message_id = message["MessageId"]
                 if message_id not in failed_ids:
-                    self.account.failing_messages.pop(message_id, None)
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                     continue
                 count = int(message["Attributes"].get("ApproximateReceiveCount", 1))
-                self.account.failing_messages[message_id] = invocation
                 last = (count >= redrive["maxReceiveCount"]) if redrive else None
                 if redrive is None and count >= RECEIVES_WITHOUT_DLQ:
                     # no dead-letter queue: AWS retries until the retention period ends
@@ -293,119 +324,6 @@ class SQSDispatch:
             ),
         )
         self.account.failures.append(failed)  # the message names the queue it went to
-
-
-# -- creators (registered in _deploy.CREATORS) ---------------------------------------------
-
-
-def create_queue(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.sqs.Queue``: SSE, retention, visibility timeout and redrive policy as given."""
-    i = args.inputs
-    attributes = {"SqsManagedSseEnabled": "true"}
-    if i.get("kmsMasterKeyId"):
-        attributes = {"KmsMasterKeyId": str(i["kmsMasterKeyId"])}
-    for field, name in (
-        ("messageRetentionSeconds", "MessageRetentionPeriod"),
-        ("visibilityTimeoutSeconds", "VisibilityTimeout"),
-        ("delaySeconds", "DelaySeconds"),
-        ("receiveWaitTimeSeconds", "ReceiveMessageWaitTimeSeconds"),
-    ):
-        if i.get(field) is not None:
-            attributes[name] = str(int(i[field]))
-    if i.get("redrivePolicy"):
-        attributes["RedrivePolicy"] = str(i["redrivePolicy"])
-    h.client("sqs", region).create_queue(QueueName=str(state["name"]), Attributes=attributes)
-
-
-def create_redrive_policy(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.sqs.RedrivePolicy``: the queue's dead-letter queue and ``maxReceiveCount``."""
-    h.client("sqs", region).set_queue_attributes(
-        QueueUrl=str(args.inputs["queueUrl"]),
-        Attributes={"RedrivePolicy": str(args.inputs["redrivePolicy"])},
-    )
-
-
-def create_redrive_allow_policy(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.sqs.RedriveAllowPolicy``: which queues may use this one as their dead-letter queue."""
-    h.client("sqs", region).set_queue_attributes(
-        QueueUrl=str(args.inputs["queueUrl"]),
-        Attributes={"RedriveAllowPolicy": str(args.inputs["redriveAllowPolicy"])},
-    )
-
-
-def create_queue_policy(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.sqs.QueuePolicy``: stored in moto and kept, parsed, for S3/SNS/EventBridge checks."""
-    sqs = h.client("sqs", region)
-    url = str(args.inputs["queueUrl"])
-    document = str(args.inputs["policy"])
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": document})
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-    h.account.resource_policies[arn["QueueArn"]] = json.loads(document)
-
-
-def create_event_source_mapping(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.lambda_.EventSourceMapping`` from an SQS queue, checked as Lambda checks it."""
-    i = args.inputs
-    source = str(i.get("eventSourceArn") or "")
-    if ":sqs:" not in source:
-        raise HarnessError(f"event source {source!r} is not an SQS queue; only SQS is emulated")
-    function = str(i["functionName"])
-    arn = function if function in h.account.targets else None
-    for fn in h.account.functions.values():
-        if arn is None and function in (fn.name, fn.arn):
-            arn = fn.arn
-    if arn is None:
-        raise HarnessError(f"Function not found: {function}")
-    fn = h.account.targets[arn][0]
-    batch = int(i.get("batchSize") or 10)
-    window = int(i.get("maximumBatchingWindowInSeconds") or 0)
-    if not 1 <= batch <= 10000 or (batch > 10 and window < 1):
-        raise HarnessError(
-            f"BatchSize {batch} is invalid: SQS takes 1 to 10000, and over 10 only with a "
-            "MaximumBatchingWindowInSeconds of at least 1"
-        )
-    sqs = h.client("sqs", region)
-    url = sqs.get_queue_url(QueueName=queue_name(source)[1])["QueueUrl"]
-    visibility = int(
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
-            "VisibilityTimeout"
-        ]
-    )
-    if visibility < fn.timeout:
-        raise HarnessError(
-            f"Queue visibility timeout: {visibility} seconds is less than Function timeout: "
-            f"{fn.timeout} seconds"
-        )
-    role = fn.role_arn.rsplit("/", 1)[-1]
-    if h.account.policies.documents(role):  # the policy may come later; polling checks it then
-        policy = h.account.policies.compiled(role)
-        missing = [a for a in _POLLER_ACTIONS if not policy.allows(a, source)]
-        if missing:
-            raise HarnessError(
-                f"The provided execution role does not have permissions to call "
-                f"{missing[0].split(':')[1]} on SQS: {fn.node}'s role needs "
-                f"{', '.join(missing)} on {source}"
-            )
-    types = [str(t) for t in i.get("functionResponseTypes") or []]
-    h.account.mappings.append(
-        EventSourceMapping(
-            queue_arn=source,
-            function_arn=arn,
-            batch_size=batch,
-            report_failures="ReportBatchItemFailures" in types,
-            enabled=i.get("enabled") is not False,
-        )
-    )
 
 
 def queue_depths(sqs: Any) -> list[dict[str, Any]]:

