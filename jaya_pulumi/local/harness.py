@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from jaya_pulumi.dsl import Pipeline
+from jaya_pulumi.dsl import Pipeline, expand
 from jaya_pulumi.local._account import Account
 from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
@@ -36,7 +36,7 @@ from jaya_pulumi.local.firehose import FULL_PARAMS, FirehoseEmulator, LocalFireh
 from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
 from jaya_pulumi.local.requirements import warn_requirement_mismatches
-from jaya_pulumi.local.s3 import S3Dispatch
+from jaya_pulumi.local.s3 import S3Dispatch, quarantined
 from jaya_pulumi.local.sns import SNSDispatch
 from jaya_pulumi.local.sqs import SQSDispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
@@ -234,7 +234,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
 
     def bucket_name(self, name: str) -> str:
         """The physical name of a bucket as written in the pipeline (``{stack}`` expanded)."""
-        return name.replace("{stack}", self.stack)
+        return expand(name, self.stack)
 
     def invocations(self, function: str | None = None) -> list[Invocation]:
         """Every attempt so far, oldest first; ``function`` filters by node or physical name."""
@@ -379,20 +379,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         Each has ``bucket``, ``key``, ``line_number``, ``error`` (``type`` and ``message``) and
         ``line``; an object that could not be read has ``"object": True`` and ``line`` ``None``.
         """
-        s3 = self.client("s3")
-        locations = {
-            (where["bucket"], where["prefix"])
-            for function in self.account.functions.values()
-            if (where := json.loads(function.environment.get("JAYA_QUARANTINE", "null")))
-        }
-        found: list[tuple[Any, str, list[dict[str, Any]]]] = []
-        for bucket, prefix in sorted(locations):
-            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for item in (obj for page in pages for obj in page.get("Contents", [])):
-                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-                lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line]
-                found.append((item["LastModified"], item["Key"], lines))
-        return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
+        return quarantined(self.client("s3"), self.account.functions.values())
 
     def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
         params = context.get(FULL_PARAMS, context.get(PARAMS))  # whole, not the validated cut

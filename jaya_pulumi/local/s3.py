@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from jaya_pulumi.local._account import Account, Active
@@ -24,7 +24,7 @@ from jaya_pulumi.local.errors import HarnessError, RecursiveInvocationError
 from jaya_pulumi.local.iam import PARAMS
 from jaya_pulumi.mocks import destination_record, s3_record
 
-__all__ = ["MAX_CASCADE_DEPTH", "MAX_LOOP_INVOCATIONS", "S3Dispatch"]
+__all__ = ["MAX_CASCADE_DEPTH", "MAX_LOOP_INVOCATIONS", "S3Dispatch", "quarantined"]
 
 MAX_LOOP_INVOCATIONS = 16
 """A function's invocations in one chain of events after which Lambda stops the next one."""
@@ -166,3 +166,23 @@ def _times(count: int) -> str:
     """``17 times`` as ``a 17th time``."""
     suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
     return f"a {count}{suffix} time"
+
+
+def quarantined(s3: Any, functions: Iterable[LocalFunction]) -> list[dict[str, Any]]:
+    """Every record the mappers among ``functions`` wrote to their quarantine, oldest first.
+
+    A mapper's ``JAYA_QUARANTINE`` names its bucket and prefix; each object there holds JSON lines.
+    """
+    locations = {
+        (where["bucket"], where["prefix"])
+        for function in functions
+        if (where := json.loads(function.environment.get("JAYA_QUARANTINE", "null")))
+    }
+    found: list[tuple[Any, str, list[dict[str, Any]]]] = []
+    for bucket, prefix in sorted(locations):
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for item in (obj for page in pages for obj in page.get("Contents", [])):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line]
+            found.append((item["LastModified"], item["Key"], lines))
+    return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
