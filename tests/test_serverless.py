@@ -303,3 +303,21 @@ def test_two_declarations_of_one_workgroup_are_refused() -> None:
     source = S3("raw-bkt", on=[S3.ALL_CREATED_OBJECTS])
     with pytest.raises(PipelineDefinitionError, match="both declare workgroup 'analytics'"):
         Pipeline("p", [source >> fn >> [one >> first, two >> second]])
+
+
+def test_a_warehouse_without_a_public_endpoint_is_created_private() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics", publicly_accessible=False)
+    table = Table(wh.db_conf, "events", *columns())
+    s = run(Pipeline("private", [table]))
+    assert s.get(WORKGROUP).inputs["publiclyAccessible"] is False
+
+
+def test_for_table_refuses_a_warehouse_firehose_cannot_reach() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics", publicly_accessible=False)
+    table = Table(wh.db_conf, "events", *columns())
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"cannot load Table\('events'\): RedshiftServerless\('analytics'\) has "
+        r"publicly_accessible=False.*Leave publicly_accessible=True",
+    ):
+        Firehose.for_table(table, "events", "holding-bkt", "loader")
