@@ -321,3 +321,18 @@ def test_for_table_refuses_a_warehouse_firehose_cannot_reach() -> None:
         r"publicly_accessible=False.*Leave publicly_accessible=True",
     ):
         Firehose.for_table(table, "events", "holding-bkt", "loader")
+
+
+def test_a_tables_statement_timeout_and_region_reach_the_data_api_provider() -> None:
+    conf = {
+        "db-name": "dev",
+        "workgroup": "analytics",
+        "secret-arn": SECRET,
+        "statement-timeout": 3600,
+        "region": "us-east-1",
+    }
+    table = run(pipeline(conf)[0]).get(TABLE)
+    assert table.inputs["statementTimeout"] == 3600.0  # the node sets how long a statement may run
+    assert table.inputs["region"] == "us-east-1"
+    default = run(pipeline({"db-name": "dev", "workgroup": "analytics", "secret-arn": SECRET})[0])
+    assert default.get(TABLE).inputs["statementTimeout"] == 1800.0  # wide tables: not CDK's 60 s
