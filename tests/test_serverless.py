@@ -336,3 +336,17 @@ def test_a_tables_statement_timeout_and_region_reach_the_data_api_provider() -> 
     assert table.inputs["region"] == "us-east-1"
     default = run(pipeline({"db-name": "dev", "workgroup": "analytics", "secret-arn": SECRET})[0])
     assert default.get(TABLE).inputs["statementTimeout"] == 1800.0  # wide tables: not CDK's 60 s
+
+
+def test_a_warehouse_joined_with_rshift_is_refused_with_the_way_to_use_it() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics")
+    table = Table(wh.db_conf, "events", *columns())
+    source = S3("raw-bkt", on=[S3.ALL_CREATED_OBJECTS])
+    for join in (lambda: source >> wh, lambda: Pipeline("p", [table, wh])):
+        with pytest.raises(
+            PipelineDefinitionError,
+            match=r"Cannot use RedshiftServerless\('analytics'\) in a pipeline: a warehouse is "
+            r"not a node of the >> graph\. Give its db_conf to the tables it hosts "
+            r"\(wh = RedshiftServerless\(\.\.\.\); table = Table\(wh\.db_conf",
+        ):
+            join()
