@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from jaya_pulumi._loader import load_pipelines
 from jaya_pulumi.dsl import (
     S3,
+    SNS,
+    SQS,
     AWSLambda,
     ConfigSecret,
     CopyS3Lambda,
@@ -18,7 +20,9 @@ from jaya_pulumi.dsl import (
     HandlerRef,
     MapS3ToFirehoseLambda,
     Pipeline,
+    RedshiftServerless,
     S3Event,
+    Schedule,
     Table,
 )
 from jaya_pulumi.errors import (
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "S3",
+    "SNS",
+    "SQS",
     "AWSLambda",
     "ConfigSecret",
     "ConfigurationError",
@@ -44,7 +50,9 @@ __all__ = [
     "PackagingError",
     "Pipeline",
     "PipelineDefinitionError",
+    "RedshiftServerless",
     "S3Event",
+    "Schedule",
     "Table",
     "build",
     "load_pipelines",

@@ -1,10 +1,18 @@
-"""Every exception jaya_pulumi raises on purpose.
+"""Every exception jaya_pulumi raises on purpose, and its one way of warning about a user's code.
 
 All of them derive from :class:`JayaError`, so ``except JayaError`` catches anything the library
 refuses, while programming errors (``TypeError`` from a wrong call, say) still surface as themselves.
+
+Warnings go through :func:`warn_once`. A pipeline file is often loaded more than once in one process
+(``jaya`` loads it, ``synth`` runs it, a test suite imports it), and pytest resets Python's own
+"shown once" registry for every test, so jaya keeps its own record: one mistake, one warning. This
+module is the bottom layer (standard library only, shipped in every Lambda archive), so every package
+may warn without importing another.
 """
 
 from __future__ import annotations
+
+import warnings
 
 __all__ = [
     "ConfigurationError",
@@ -20,6 +28,8 @@ __all__ = [
     "StackLockedError",
     "StackNotFoundError",
     "TableMigrationError",
+    "forget_shown_warnings",
+    "warn_once",
 ]
 
 
@@ -73,3 +83,23 @@ class StackLockedError(PulumiCommandError):
 
 class StackNotFoundError(PulumiCommandError):
     """The stack does not exist in the selected backend."""
+
+
+_SHOWN: set[tuple[type[Warning], str]] = set()
+
+
+def warn_once(message: str, category: type[Warning] = UserWarning, *, stacklevel: int = 1) -> None:
+    """``warnings.warn(message, category)``, unless this process has shown the same one already.
+
+    :param stacklevel: as for :func:`warnings.warn`, counted from the caller of ``warn_once``.
+    """
+    key = (category, message)
+    if key in _SHOWN:
+        return
+    _SHOWN.add(key)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def forget_shown_warnings() -> None:
+    """Show every warning again (for test suites that assert on the same warning twice)."""
+    _SHOWN.clear()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jaya_pulumi.dsl._warnings import forget_shown_warnings
+from jaya_pulumi.errors import forget_shown_warnings
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,9 @@ def test_password_must_be_a_string_output_or_config_key() -> None:
 
 
 def test_table_needs_its_connection_and_columns() -> None:
-    with pytest.raises(PipelineDefinitionError, match="lacks 'db-passwd', 'db-server'"):
+    with pytest.raises(
+        PipelineDefinitionError, match="Table\\('events'\\) is missing 'db-passwd', 'db-server'"
+    ):
         Table({"db-name": "x", "db-user": "y"}, "events", sa.Column("name", sa.String))
     with pytest.raises(PipelineDefinitionError, match="has no columns"):
         Table(DB_CONF, "events")

@@ -22,18 +22,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "jaya_pulumi"
 
-ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # dsl -> redshift (issue 9 item 3): Table(...) builds its TableSpec, DDL and dialect through
-        # jaya_pulumi.redshift (imported inside its methods); redshift imports dsl.warn_once, so the
-        # two form a circle. Item 3 is met by shipping redshift's __init__/connection/spec in every
-        # archive (tests/test_packaging.py); the circle itself goes when the table description
-        # moves into dsl. Until then, these three edges only:
-        ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.spec"),
-        ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.connection"),
-        ("jaya_pulumi.dsl._table", "jaya_pulumi.redshift.ddl"),
-    }
-)
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
 """Known violations, each named and owned by the work that removes it. Keep it minimal."""
 
 

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +37,10 @@ def test_local():
 """
 
 
-def run_user_pytest(directory: Path, source: str) -> str:
+def run_user_pytest(directory: Path, source: str, env: Mapping[str, str] | None = None) -> str:
     """Write ``source`` as the user's test file and run pytest on it; return its output."""
     (directory / "test_user_pipeline.py").write_text(textwrap.dedent(source), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     env.pop("PYTHONWARNINGS", None)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN"],
@@ -57,6 +58,52 @@ def test_a_users_synth_and_test_run_reports_no_warnings(tmp_path: Path) -> None:
     out = run_user_pytest(tmp_path, USER_TEST)
     summary = out.strip().splitlines()[-1]
     assert "2 passed" in summary, out
+    assert "warning" not in out.lower(), out
+
+
+USER_REDSHIFT_TEST = """
+import gzip
+
+import sqlalchemy as sa
+
+from jaya_pulumi import S3, ConfigSecret, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
+from jaya_pulumi.testing import test
+from user_mappers import to_stream
+
+DB = {"db-name": "dev", "db-user": "loader", "db-passwd": ConfigSecret("dbPassword"),
+      "db-server": "warehouse.example.com"}
+
+
+people = Table(DB, "people", sa.Column("name", sa.String), schema="raw")
+stream = Firehose("quiet-stream", "dev", "loader", ConfigSecret("dbPassword"),
+                  "warehouse.example.com", "people", "quiet-holding", "quiet-role",
+                  prefix="staged/")
+piper = Pipeline("quiet-load", [
+    S3("quiet-in", "us-east-1", on=[S3.ALL_CREATED_OBJECTS])
+    >> MapS3ToFirehoseLambda(open_function=gzip.open, map_function=to_stream)
+    >> stream >> people
+])
+
+
+def test_rows_land():
+    with test(piper, secrets={"dbPassword": "local-password"}) as h:
+        h.client("s3").put_object(Bucket="quiet-in", Key="a.json.gz",
+                                  Body=gzip.compress(b'{"name": "Ann"}\\n'))
+        h.flush()
+        assert h.rows("raw.people") == [{"name": "Ann"}]
+"""
+
+
+def test_a_users_local_redshift_run_reports_no_warnings(tmp_path: Path) -> None:
+    """The embedded PostgreSQL behind a local Redshift run adds no warning (platformdirs' included)."""
+    # The mapper in a module of its own ships by reference (the test file imports sqlalchemy).
+    (tmp_path / "user_mappers.py").write_text(
+        "import json\n\n\ndef to_stream(line, bucket, key):\n"
+        '    return [{"firehose_name": "quiet-stream", "result": [json.loads(line)]}]\n'
+    )
+    env_without_runtime_dir = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    out = run_user_pytest(tmp_path, USER_REDSHIFT_TEST, env=env_without_runtime_dir)
+    assert "1 passed" in out.strip().splitlines()[-1], out
     assert "warning" not in out.lower(), out
 
 

@@ -3,7 +3,8 @@
 Pure: :class:`NodeEvents` consumes :class:`pulumi.automation.events.EngineEvent` objects (from a
 live ``on_event`` callback or a recorded stream) and needs no CLI, no stack and no network.
 A resource belongs to the node component it sits under: the outermost ``jaya:aws:Bucket``,
-``jaya:aws:Function``, ``jaya:aws:Firehose`` or ``jaya:redshift:Table`` in its URN's type chain
+``jaya:aws:Function``, ``jaya:aws:Firehose``, ``jaya:redshift:Table``, ``jaya:aws:Queue``,
+``jaya:aws:Topic`` or ``jaya:aws:EventRule`` (a schedule's) in its URN's type chain
 says which kind of node, and among the nodes of that kind the one whose component name is the
 longest prefix of the resource's name is the owner (children are named ``<component>-<part>``).
 Anything under no node component (the stack, providers, the pipeline component) is grouped under
@@ -30,6 +31,7 @@ from jaya_pulumi.dsl import (
     bucket_component_name,
     firehose_component_name,
     function_component_name,
+    source_component_name,
     table_component_name,
 )
 
@@ -46,6 +48,9 @@ _NODE_TYPES = {
     "jaya:aws:Function": "function",
     "jaya:aws:Firehose": "firehose",
     "jaya:redshift:Table": "table",
+    "jaya:aws:Queue": "queue",
+    "jaya:aws:Topic": "topic",
+    "jaya:aws:EventRule": "rule",
 }
 """The component type of each kind of pipeline node."""
 
@@ -398,6 +403,10 @@ def _components(pipeline: Pipeline) -> list[tuple[str, str, tuple[Node, ...]]]:
         *(("function", function_component_name(pipeline, f), (f,)) for f in pipeline.functions),
         *(("firehose", firehose_component_name(pipeline, f), (f,)) for f in pipeline.firehoses),
         *(("table", table_component_name(pipeline, t), (t,)) for t in pipeline.tables),
+        *(("queue", source_component_name(pipeline, q), (q,)) for q in pipeline.queues),
+        *(("topic", source_component_name(pipeline, t), (t,)) for t in pipeline.topics),
+        # A bucket's EventBridge rules are named after the bucket, so they group with it.
+        *(("rule", source_component_name(pipeline, r), (r,)) for r in pipeline.schedules),
     ]
 
 

@@ -227,6 +227,13 @@ def _size(n: int) -> str:
     show_default=True,
     help="Retries of a failing S3-triggered invocation (S3's asynchronous default is 2).",
 )
+@click.option(
+    "--fire",
+    "fires",
+    metavar="SCHEDULE",
+    multiple=True,
+    help="Run a Schedule's function once, after the puts (its node name) (repeatable).",
+)
 @click.option("--logs", is_flag=True, help="Print every invocation's log lines.")
 @click.option(
     "--all", "show_all", is_flag=True, help=f"Print every row of every list (default: {MAX_ROWS})."
@@ -254,6 +261,7 @@ def local(
     secrets: tuple[str, ...],
     region: str,
     retries: int,
+    fires: tuple[str, ...],
     logs: bool,
     show_all: bool,
     shows: tuple[str, ...],
@@ -264,7 +272,7 @@ def local(
     Example: jaya local examples/three_node_pipe.py --put tsa-rajiv-bucket1/a.txt=./a.txt
     """
     from jaya_pulumi.dsl import expand
-    from jaya_pulumi.local import default_stack
+    from jaya_pulumi.local import HarnessError, default_stack
     from jaya_pulumi.testing import test
 
     files = [item for spec in puts for item in _parse_put(spec)]
@@ -307,6 +315,11 @@ def local(
             put_by_you.add(f"s3://{bucket}/{item.key}")
             if progress is not None:
                 progress.update(done)
+        for schedule in fires:
+            try:
+                h.fire(schedule)
+            except HarnessError as exc:
+                raise click.BadParameter(str(exc), param_hint="--fire") from None
         tables: list[list[str]] = []
         table_rows: dict[str, list[dict[str, Any]]] = {}
         rejected = 0
@@ -321,6 +334,7 @@ def local(
             s3, [*buckets, *(h.bucket_name(f.holding_bucket) for f in pipeline.firehoses)]
         )
         shown = [(spec, _content(s3, spec)) for spec in shows]
+        queues = _queue_rows(h.queues(), h.account.on_failure)
 
     ok = sum(1 for i in invocations if i.ok)
     written = sum(1 for url, _ in landed if url not in put_by_you)
@@ -369,7 +383,7 @@ def local(
                         i.function,
                         ", ".join(i.keys) or "-",
                         str(i.attempt),
-                        "ok" if i.ok else f"{type(i.error).__name__}: {i.error}"[:80],
+                        _outcome(i),
                         f"{i.duration * 1000:.1f}",
                         ", ".join(i.writes) or "-",
                     ]
@@ -390,6 +404,9 @@ def local(
         for url, size in landed
     ]
     click.echo(_table(["OBJECT", "SIZE", "HOW"], rows, limit) if rows else "  none")
+    if queues:
+        click.echo("\nQueues (messages waiting, in flight, and dead letters):")
+        click.echo(_table(["QUEUE", "HOLDS", "WAITING", "IN FLIGHT"], queues, limit))
     if tables:
         click.echo("\nRows in the pipeline's tables (local PostgreSQL):")
         click.echo(_table(["TABLE", "ROWS"], tables))
@@ -421,6 +438,40 @@ def local(
                 err=True,
             )
         raise click.ClickException(f"{len(failures)} event(s) failed; see the tracebacks above.")
+
+
+def _outcome(invocation: Any) -> str:
+    """``ok``, the error, or how many messages of an SQS batch the function reported failed."""
+    if not invocation.ok:
+        return f"{type(invocation.error).__name__}: {invocation.error}"[:80]
+    result = invocation.result
+    failed = result.get("batchItemFailures") if isinstance(result, dict) else None
+    if failed:
+        return f"ok, {len(failed)} of {len(invocation.event.get('Records', []))} messages failed"
+    return "ok"
+
+
+def _queue_rows(queues: Sequence[dict[str, Any]], on_failure: dict[str, str]) -> list[list[str]]:
+    """Rows of the queues table: every queue, unless the only queues are empty failure queues.
+
+    A queue's ``HOLDS`` says what its messages are: a pipeline queue's messages, the dead letters
+    of a queue (its redrive target), or the failed events of a function (its on-failure queue).
+    """
+    failed_of = {arn.rsplit(":", 1)[-1]: fn for fn, arn in on_failure.items()}
+    dead_of = {q["dead_letter_queue"]: q["name"] for q in queues if q["dead_letter_queue"]}
+    rows = []
+    for q in queues:
+        name = q["name"]
+        holds = (
+            f"dead letters of {dead_of[name]}"
+            if name in dead_of
+            else f"failed events of {failed_of[name]}"
+            if name in failed_of
+            else "messages"
+        )
+        rows.append([name, holds, str(q["waiting"]), str(q["in_flight"])])
+    busy = any(q["waiting"] or q["in_flight"] for q in queues)
+    return rows if busy or any(q["name"] not in failed_of for q in queues) else []
 
 
 def _landed(s3: Any, buckets: Sequence[str]) -> list[tuple[str, int]]:

@@ -22,8 +22,16 @@ with warnings.catch_warnings():
     # Reading a class runs each lazily loaded service module now, inside the filter.
     _LOADED = (
         aws.cloudwatch.LogGroup,
+        aws.ec2.SecurityGroup,
+        aws.cloudwatch.EventRule,
         aws.iam.Role,
+        aws.kms.Key,
         aws.kinesis.FirehoseDeliveryStream,
         aws.lambda_.Function,
+        aws.redshift.get_cluster_output,
+        aws.redshiftserverless.Workgroup,
         aws.s3.Bucket,
+        aws.vpc.SecurityGroupIngressRule,
+        aws.sns.Topic,
+        aws.sqs.Queue,
     )

@@ -9,7 +9,7 @@ import pulumi
 
 from jaya_pulumi.components._aws import aws
 
-__all__ = ["Bucket", "LambdaNotification"]
+__all__ = ["Bucket", "LambdaNotification", "Notification"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,31 @@ class LambdaNotification:
     """Key prefix filter ('' for none)."""
     filter_suffix: str = ""
     """Key suffix filter ('' for none)."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One entry of a bucket notification sent to a function, a queue or a topic."""
+
+    destination: str
+    """``"lambda"``, ``"queue"`` or ``"topic"``."""
+    arn: pulumi.Input[str]
+    """The function alias, queue or topic ARN."""
+    events: Sequence[str]
+    """S3 event types."""
+    filter_prefix: str = ""
+    """Key prefix filter ('' for none)."""
+    filter_suffix: str = ""
+    """Key suffix filter ('' for none)."""
+
+    @classmethod
+    def of(cls, entry: LambdaNotification | Notification) -> Notification:
+        """The entry as a :class:`Notification` (a :class:`LambdaNotification` targets ``lambda``)."""
+        if isinstance(entry, Notification):
+            return entry
+        return cls(
+            "lambda", entry.function_arn, entry.events, entry.filter_prefix, entry.filter_suffix
+        )
 
 
 class Bucket(pulumi.ComponentResource):
@@ -164,28 +189,60 @@ class Bucket(pulumi.ComponentResource):
         self._last = resource
 
     def notify(
-        self, entries: Sequence[LambdaNotification], depends_on: Sequence[pulumi.Resource]
+        self,
+        entries: Sequence[LambdaNotification | Notification],
+        depends_on: Sequence[pulumi.Resource],
+        *,
+        eventbridge: bool = False,
     ) -> aws.s3.BucketNotification:
         """Create the bucket's one notification carrying every entry, after ``depends_on``.
 
-        S3 checks that it may invoke each function when the notification is written, so the
-        ``lambda.Permission`` resources must come first; the notification is also the last link
-        of the bucket's configuration chain.
+        S3 checks that it may deliver to each destination when the notification is written, so
+        the ``lambda.Permission``, queue and topic policies must come first; the notification is
+        also the last link of the bucket's configuration chain. ``eventbridge`` also sends every
+        event to EventBridge, where rules route them.
         """
         if self.notification is not None:
             raise RuntimeError(f"Bucket {self._name!r} already has its notification")
+        items = [Notification.of(e) for e in entries]
+
+        def pick(kind: str) -> list[Notification]:
+            return [e for e in items if e.destination == kind]
+
         self.notification = aws.s3.BucketNotification(
             f"{self._name}-notification",
             bucket=self.bucket.id,
             lambda_functions=[
                 aws.s3.BucketNotificationLambdaFunctionArgs(
-                    lambda_function_arn=e.function_arn,
+                    lambda_function_arn=e.arn,
                     events=list(e.events),
                     filter_prefix=e.filter_prefix or None,
                     filter_suffix=e.filter_suffix or None,
                 )
-                for e in entries
-            ],
+                for e in pick("lambda")
+            ]
+            or None,
+            queues=[
+                aws.s3.BucketNotificationQueueArgs(
+                    queue_arn=e.arn,
+                    events=list(e.events),
+                    filter_prefix=e.filter_prefix or None,
+                    filter_suffix=e.filter_suffix or None,
+                )
+                for e in pick("queue")
+            ]
+            or None,
+            topics=[
+                aws.s3.BucketNotificationTopicArgs(
+                    topic_arn=e.arn,
+                    events=list(e.events),
+                    filter_prefix=e.filter_prefix or None,
+                    filter_suffix=e.filter_suffix or None,
+                )
+                for e in pick("topic")
+            ]
+            or None,
+            eventbridge=eventbridge or None,
             opts=self._next(*depends_on),
         )
         self._chain(self.notification)

@@ -12,7 +12,8 @@ the cluster; each stream exports what the cluster needs (:func:`cluster_access`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -20,7 +21,7 @@ import pulumi
 from jaya_pulumi.components._aws import aws
 from jaya_pulumi.components._bucket import Bucket
 from jaya_pulumi.components._table import RedshiftTable, secret_input
-from jaya_pulumi.dsl import Firehose
+from jaya_pulumi.dsl import Firehose, WarehouseRef
 
 __all__ = [
     "FIREHOSE_CIDRS",
@@ -80,16 +81,25 @@ def cluster_access(node: Firehose, region: str | None) -> dict[str, Any]:
     where = (
         cidr or f"Firehose's CIDR for {region or 'the stream region'} (see {FIREHOSE_CIDRS_SOURCE})"
     )
+    conf = node.db_conf or {}
+    if node.host is not None:
+        target = f"the cluster at {node.host}"
+    elif isinstance(conf.get("workgroup"), WarehouseRef):
+        target = f"the workgroup of {conf['workgroup'].warehouse.label} (jaya_pulumi adds the rule)"
+    elif "workgroup" in conf:
+        target = f"workgroup {conf['workgroup']!r}"
+    else:
+        target = f"cluster {conf.get('cluster')!r}"
     return {
         "host": node.host,
-        "port": node.port,
+        "port": node.port or 5439,
         "publicly_accessible": True,
         "region": region,
         "ingress_cidr": cidr,
         "source": FIREHOSE_CIDRS_SOURCE,
         "rule": (
-            f"make the cluster at {node.host} publicly accessible and let its security group "
-            f"allow TCP {node.port} from {where}"
+            f"make {target} publicly accessible and let its security group "
+            f"allow TCP {node.port or 5439} from {where}"
         ),
     }
 
@@ -97,6 +107,16 @@ def cluster_access(node: Firehose, region: str | None) -> dict[str, Any]:
 def error_prefix(prefix: str) -> str:
     """Where Firehose puts records COPY rejected: ``<prefix>/errors/`` in the holding bucket."""
     return f"{prefix.rstrip('/')}/errors/" if prefix else "errors/"
+
+
+@dataclass(frozen=True)
+class _Login:
+    """How a stream reaches and logs in to Redshift."""
+
+    jdbc_url: pulumi.Input[str]
+    username: str | None = None
+    password: pulumi.Output[str] | None = None
+    secret_arn: pulumi.Input[str] | None = None
 
 
 class FirehoseStream(pulumi.ComponentResource):
@@ -129,6 +149,8 @@ class FirehoseStream(pulumi.ComponentResource):
         table: RedshiftTable,
         data_table_name: str,
         columns: Sequence[str],
+        resolve: Callable[[WarehouseRef], Any] | None = None,
+        endpoint: tuple[pulumi.Input[str], pulumi.Input[int]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Create the stream ``stream_name`` loading ``data_table_name`` through ``table``.
@@ -142,6 +164,10 @@ class FirehoseStream(pulumi.ComponentResource):
         :param table: the table component; the stream is created after it.
         :param data_table_name: ``schema.table`` COPY loads.
         :param columns: the column list COPY loads.
+        :param resolve: gives the deploy-time value of a ``RedshiftServerless``'s ``db_conf``
+            entry (the secret's ARN, the workgroup's name).
+        :param endpoint: the warehouse's ``(host, port)`` when jaya_pulumi creates it; otherwise
+            a workgroup's or cluster's endpoint is looked up at deploy time.
         :param opts: resource options.
         """
         super().__init__("jaya:aws:Firehose", name, None, opts)
@@ -183,6 +209,17 @@ class FirehoseStream(pulumi.ComponentResource):
         )
         bucket_arn = self.holding.arn
         objects = pulumi.Output.concat(bucket_arn, "/", node.prefix, "*")
+        login = self._login(node, resolve, endpoint)
+        secret_grants: list[dict[str, Any]] = []
+        if login.secret_arn is not None:
+            secret_grants.append(
+                {
+                    "Sid": "LoginSecret",
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue"],
+                    "Resource": [login.secret_arn],
+                }
+            )
         policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=self.role.id,
@@ -212,6 +249,7 @@ class FirehoseStream(pulumi.ComponentResource):
                             "Action": ["logs:PutLogEvents"],
                             "Resource": [pulumi.Output.concat(self.log_group.arn, ":*")],
                         },
+                        *secret_grants,
                     ],
                 }
             ),
@@ -227,9 +265,16 @@ class FirehoseStream(pulumi.ComponentResource):
             ),
             redshift_configuration=k.FirehoseDeliveryStreamRedshiftConfigurationArgs(
                 role_arn=self.role.arn,
-                cluster_jdbcurl=f"jdbc:redshift://{node.host}:{node.port}/{node.database_name}",
-                username=node.user_name,
-                password=secret_input(node.user_password),
+                cluster_jdbcurl=login.jdbc_url,
+                username=login.username,
+                password=login.password,
+                secrets_manager_configuration=(
+                    None
+                    if login.secret_arn is None
+                    else k.FirehoseDeliveryStreamRedshiftConfigurationSecretsManagerConfigurationArgs(
+                        enabled=True, secret_arn=login.secret_arn, role_arn=self.role.arn
+                    )
+                ),
                 data_table_name=data_table_name,
                 data_table_columns=",".join(columns),
                 copy_options=node.copy_options_for(table.node),
@@ -255,6 +300,8 @@ class FirehoseStream(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[table.resource, policy]),
         )
+        self.secret_arn: pulumi.Input[str] | None = login.secret_arn
+        """The secret the stream logs in with, or ``None`` (a user and password)."""
         self.arn = self.stream.arn
         self.name = self.stream.name
         self.access = cluster_access(node, node.region_name or pulumi.Config("aws").get("region"))
@@ -266,3 +313,50 @@ class FirehoseStream(pulumi.ComponentResource):
                 "cluster_access": self.access,
             }
         )
+
+    def _login(
+        self,
+        node: Firehose,
+        resolve: Callable[[WarehouseRef], Any] | None,
+        endpoint: tuple[pulumi.Input[str], pulumi.Input[int]] | None,
+    ) -> _Login:
+        """The JDBC URL and credentials: a user and password, or a Secrets Manager secret."""
+        secret = node.secret_arn
+        if secret is None:
+            return _Login(
+                jdbc_url=f"jdbc:redshift://{node.host}:{node.port}/{node.database_name}",
+                username=node.user_name,
+                password=secret_input(node.user_password),
+            )
+
+        def value(raw: Any) -> Any:
+            if isinstance(raw, WarehouseRef):
+                if resolve is None:
+                    raise ValueError(f"{raw!r} needs its warehouse's component to resolve it")
+                return resolve(raw)
+            return raw
+
+        conf = node.db_conf or {}
+        if endpoint is None:
+            invoke = pulumi.InvokeOutputOptions(parent=self)
+            if "workgroup" in conf:
+                found = aws.redshiftserverless.get_workgroup_output(
+                    workgroup_name=value(conf["workgroup"]), opts=invoke
+                )
+                first = found.endpoints.apply(lambda endpoints: endpoints[0])
+                endpoint = (first.address, first.port)
+            else:
+                cluster = aws.redshift.get_cluster_output(
+                    cluster_identifier=value(conf["cluster"]), opts=invoke
+                )
+                endpoint = (cluster.endpoint, cluster.port)
+        host, port = endpoint
+        jdbc = pulumi.Output.concat(
+            "jdbc:redshift://",
+            host,
+            ":",
+            pulumi.Output.from_input(port).apply(str),
+            "/",
+            node.database_name,
+        )
+        return _Login(jdbc_url=jdbc, secret_arn=value(secret))

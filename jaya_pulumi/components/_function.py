@@ -223,12 +223,41 @@ class Function(pulumi.ComponentResource):
         self, suffix: str, bucket_arn: pulumi.Input[str], account_id: pulumi.Input[str]
     ) -> aws.lambda_.Permission:
         """Let one bucket (in this account only) invoke the alias."""
+        return self.allow_service(suffix, "s3.amazonaws.com", bucket_arn, account_id)
+
+    def allow_service(
+        self,
+        suffix: str,
+        principal: str,
+        source_arn: pulumi.Input[str],
+        account_id: pulumi.Input[str],
+    ) -> aws.lambda_.Permission:
+        """Let one resource (a bucket, a topic) of one service, in this account, invoke the alias."""
         return aws.lambda_.Permission(
             f"{self._name}-allow-{suffix}",
             action="lambda:InvokeFunction",
             function=self.alias.arn,
-            principal="s3.amazonaws.com",
-            source_arn=bucket_arn,
+            principal=principal,
+            source_arn=source_arn,
             source_account=account_id,
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def read_queue(
+        self, suffix: str, queue_arn: pulumi.Input[str], batch_size: int, max_batching_window: int
+    ) -> aws.lambda_.EventSourceMapping:
+        """Read a queue in batches; the handler reports failed records (partial batch response).
+
+        Lambda checks that the role may receive from the queue when the mapping is created, so
+        the mapping waits for the role's policy.
+        """
+        return aws.lambda_.EventSourceMapping(
+            f"{self._name}-reads-{suffix}",
+            event_source_arn=queue_arn,
+            function_name=self.alias.arn,
+            batch_size=batch_size,
+            maximum_batching_window_in_seconds=max_batching_window or None,
+            function_response_types=["ReportBatchItemFailures"],
+            enabled=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
         )

@@ -18,6 +18,7 @@ from jaya_pulumi.dsl._function import (
     HandlerRef,
 )
 from jaya_pulumi.dsl._naming import (
+    MAX_RULE_NAME,
     bucket_component_name,
     expand,
     firehose_component_name,
@@ -25,24 +26,58 @@ from jaya_pulumi.dsl._naming import (
     function_name_template,
     physical_bucket_name,
     physical_function_name,
+    physical_name,
+    source_component_name,
     table_component_name,
 )
-from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline, Trigger
-from jaya_pulumi.dsl._s3 import S3, STACK_PLACEHOLDER, S3Event
-from jaya_pulumi.dsl._table import ConfigSecret, Table
-from jaya_pulumi.dsl._warnings import warn_once
+from jaya_pulumi.dsl._pipeline import DEFAULT_VISIBILITY_TIMEOUT, BucketGroup, Pipeline, Trigger
+from jaya_pulumi.dsl._s3 import (
+    EVENTBRIDGE,
+    NOTIFICATION,
+    S3,
+    STACK_PLACEHOLDER,
+    VIA,
+    S3Event,
+    eventbridge_pattern,
+)
+from jaya_pulumi.dsl._sources import (
+    DEAD_LETTER_SUFFIX,
+    SNS,
+    SQS,
+    VISIBILITY_FACTOR,
+    Schedule,
+    check_schedule_expression,
+)
+from jaya_pulumi.dsl._table import ConfigSecret, Table, check_db_conf
+from jaya_pulumi.dsl._warehouse import (
+    REDSHIFT_SERVERLESS_PORT,
+    RedshiftServerless,
+    WarehouseRef,
+    resolve_refs,
+)
+from jaya_pulumi.errors import warn_once
 
 __all__ = [
     "ALLOWED_EDGES",
     "BAD_LINES",
     "BY_REFERENCE_RUNTIME",
+    "DEAD_LETTER_SUFFIX",
     "DEFAULT_COPY_OPTIONS",
+    "DEFAULT_VISIBILITY_TIMEOUT",
+    "EVENTBRIDGE",
     "FAILURE_QUEUE_SUFFIX",
     "LAMBDA_PYTHON_RUNTIMES",
     "LOG_RETENTION_DAYS",
+    "MAX_RULE_NAME",
+    "NOTIFICATION",
     "QUARANTINE_PREFIX",
+    "REDSHIFT_SERVERLESS_PORT",
     "S3",
+    "SNS",
+    "SQS",
     "STACK_PLACEHOLDER",
+    "VIA",
+    "VISIBILITY_FACTOR",
     "AWSLambda",
     "BucketGroup",
     "Chain",
@@ -54,16 +89,25 @@ __all__ = [
     "MapS3ToFirehoseLambda",
     "Node",
     "Pipeline",
+    "RedshiftServerless",
     "S3Event",
+    "Schedule",
     "Table",
     "Trigger",
+    "WarehouseRef",
     "bucket_component_name",
+    "check_db_conf",
+    "check_schedule_expression",
+    "eventbridge_pattern",
     "expand",
     "firehose_component_name",
     "function_component_name",
     "function_name_template",
     "physical_bucket_name",
     "physical_function_name",
+    "physical_name",
+    "resolve_refs",
+    "source_component_name",
     "table_component_name",
     "warn_once",
 ]

@@ -28,8 +28,16 @@ Target: TypeAlias = Union["Node", "Chain", Sequence[Union["Node", "Chain"]]]
 """What may stand on either side of ``>>``: a node, a chain, or a list of them (fan-out/fan-in)."""
 
 ALLOWED_EDGES: tuple[tuple[str, str, str], ...] = (
-    ("S3", "AWSLambda", "an S3 event invokes the function"),
+    ("S3", "AWSLambda", "an S3 event invokes the function (notification, or EventBridge rule)"),
+    ("S3", "SQS", "the bucket sends its events to the queue (notification, or EventBridge rule)"),
+    ("S3", "SNS", "the bucket publishes its events to the topic (notification only)"),
+    ("SNS", "SQS", "the topic delivers each message to the queue"),
+    ("SNS", "AWSLambda", "the topic invokes the function with each message"),
+    ("SQS", "AWSLambda", "the function reads the queue in batches (partial batch failures)"),
+    ("Schedule", "AWSLambda", "the schedule invokes the function"),
     ("AWSLambda", "S3", "the function writes objects to the bucket"),
+    ("AWSLambda", "SQS", "the function sends messages to the queue"),
+    ("AWSLambda", "SNS", "the function publishes messages to the topic"),
     ("AWSLambda", "Firehose", "the function sends records to the delivery stream"),
     ("Firehose", "Table", "the delivery stream loads the table with COPY"),
 )
@@ -40,7 +48,7 @@ class Node(ABC):
     """Base class of every pipeline node; ``>>`` connects nodes into chains."""
 
     kind: ClassVar[str] = "Node"
-    """The family of the node (``S3``, ``AWSLambda``, ``Firehose``, ``Table``)."""
+    """The family of the node (``S3``, ``SQS``, ``SNS``, ``Schedule``, ``AWSLambda``, ...)."""
 
     @property
     def label(self) -> str:
@@ -102,9 +110,19 @@ class Chain:
                 _unique(n for p in parts for n in p.nodes),
                 _unique(e for p in parts for e in p.edges),
             )
+        from jaya_pulumi.dsl._warehouse import RedshiftServerless  # it imports this module
+
+        if isinstance(item, RedshiftServerless):
+            raise PipelineDefinitionError(
+                f"Cannot use {item.label} in a pipeline: a warehouse is not a node of the >> "
+                "graph. Give its db_conf to the tables it hosts (wh = RedshiftServerless(...); "
+                "table = Table(wh.db_conf, 'events', ...); stream = Firehose.for_table(table, "
+                "...)) and join the stream and the table: the pipeline creates the warehouse."
+            )
         raise PipelineDefinitionError(
             f"Cannot use {item!r} (a {type(item).__name__}) in a pipeline: only nodes such as "
-            "S3(...), AWSLambda(...), Firehose(...) and Table(...), chains of them joined with >>, "
+            "S3(...), SQS(...), SNS(...), Schedule(...), AWSLambda(...), Firehose(...) and "
+            "Table(...), chains of them joined with >>, "
             "and lists of those may be joined."
         )
 

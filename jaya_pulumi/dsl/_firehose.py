@@ -10,17 +10,14 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from jaya_pulumi.dsl._chain import Node
 from jaya_pulumi.dsl._function import AWSLambda, HandlerRef, check_signature
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
-from jaya_pulumi.dsl._table import check_secret
-from jaya_pulumi.dsl._warnings import warn_once
-from jaya_pulumi.errors import PipelineDefinitionError
-
-if TYPE_CHECKING:
-    from jaya_pulumi.dsl._table import Table
+from jaya_pulumi.dsl._table import Table, check_secret
+from jaya_pulumi.dsl._warehouse import WarehouseRef
+from jaya_pulumi.errors import PipelineDefinitionError, warn_once
 
 __all__ = [
     "BAD_LINES",
@@ -136,11 +133,37 @@ class MapS3ToFirehoseLambda(AWSLambda):
         )
 
 
+def _check_reachable(where: str, table: Table) -> None:
+    """Refuse a table in a ``RedshiftServerless`` without a public endpoint: Firehose cannot reach it.
+
+    :raises PipelineDefinitionError: naming the stream, the table and the warehouse.
+    """
+    ref = table.db_conf.get("workgroup")
+    if isinstance(ref, WarehouseRef) and not ref.warehouse.publicly_accessible:
+        raise PipelineDefinitionError(
+            f"{where} cannot load {table.label}: {ref.warehouse.label} has "
+            "publicly_accessible=False, and Firehose reaches Redshift only over a public "
+            "endpoint. Leave publicly_accessible=True (the ingress rule admits only Firehose's "
+            "address block), or load the table some other way."
+        )
+
+
+def _check_stream_name(firehose_name: object) -> None:
+    if not isinstance(firehose_name, str) or not _STREAM_NAME.match(
+        firehose_name.replace(STACK_PLACEHOLDER, "x")
+    ):
+        raise PipelineDefinitionError(
+            f"Firehose name {firehose_name!r} must be 1 to 64 letters, digits, '.', '_' or '-'."
+        )
+
+
 class Firehose(Node):
     """A Kinesis Data Firehose delivery stream that loads a Redshift table with ``COPY``.
 
     Arguments follow the seed: ``Firehose(firehose_name, database_name, user_name, user_password,
     server_address, table_name, holding_bucket, role_name, prefix=..., buffering_interval_seconds=...)``.
+    :meth:`for_table` builds one from the table's own ``db_conf`` instead, and with a Secrets
+    Manager secret (a Serverless workgroup, or a cluster) no user or password is on the stream.
 
     :param firehose_name: the stream's name (``{stack}`` expands); mappers route records by it.
     :param database_name: the Redshift database.
@@ -181,18 +204,12 @@ class Firehose(Node):
         columns: Sequence[str] | None = None,
         region_name: str | None = None,
     ) -> None:
-        if not isinstance(firehose_name, str) or not _STREAM_NAME.match(
-            firehose_name.replace(STACK_PLACEHOLDER, "x")
-        ):
-            raise PipelineDefinitionError(
-                f"Firehose name {firehose_name!r} must be 1 to 64 letters, digits, '.', '_' or '-'."
-            )
+        _check_stream_name(firehose_name)
         self.firehose_name: str = firehose_name
         """The stream's name as written (mappers route records by it)."""
         for what, value in (
             ("database_name", database_name),
             ("user_name", user_name),
-            ("table_name", table_name),
         ):
             if not isinstance(value, str) or not value:
                 raise PipelineDefinitionError(
@@ -200,12 +217,13 @@ class Firehose(Node):
                 )
         self.database_name: str = database_name
         """The Redshift database."""
-        self.user_name: str = user_name
-        """The database user COPY runs as."""
-        self.user_password: object = check_secret(
+        self.user_name: str | None = user_name
+        """The database user COPY runs as (``None``: the secret's, see :meth:`for_table`)."""
+        self.user_password: object | None = check_secret(
             user_password, f"user_password of Firehose({firehose_name!r})"
         )
-        """The password: a string, a ``pulumi.Output`` or a :class:`ConfigSecret`."""
+        """The password: a string, a ``pulumi.Output`` or a :class:`ConfigSecret` (``None``
+        with a Secrets Manager secret)."""
         if not isinstance(server_address, str) or not server_address or "/" in server_address:
             raise PipelineDefinitionError(
                 f"server_address of Firehose({firehose_name!r}) must be the cluster endpoint, "
@@ -217,10 +235,48 @@ class Firehose(Node):
                 f"server_address {server_address!r} of Firehose({firehose_name!r}) has a "
                 "non-numeric port."
             )
-        self.host: str = host
-        """The cluster host."""
-        self.port: int = int(port) if port else 5439
-        """The cluster port."""
+        self.host: str | None = host
+        """The cluster host (``None``: the workgroup's or cluster's, resolved at deploy time)."""
+        self.port: int | None = int(port) if port else 5439
+        """The cluster port (``None``: resolved at deploy time with the host)."""
+        self.table: Table | None = None
+        """The table given to :meth:`for_table`, or ``None`` (the seed's positional form)."""
+        self.db_conf: dict[str, Any] | None = None
+        """The table's ``db_conf`` when built with :meth:`for_table`."""
+        self.form: str = "password"
+        """How the stream logs in: ``password`` (user and password) or ``serverless`` /
+        ``cluster-secret`` (a Secrets Manager secret, with :meth:`for_table`)."""
+        self._configure(
+            firehose_name,
+            table_name,
+            holding_bucket,
+            role_name,
+            prefix,
+            buffering_interval_seconds,
+            buffering_size_mb,
+            copy_options,
+            columns,
+            region_name,
+        )
+
+    def _configure(
+        self,
+        firehose_name: str,
+        table_name: str,
+        holding_bucket: str,
+        role_name: str,
+        prefix: str | None,
+        buffering_interval_seconds: int,
+        buffering_size_mb: int,
+        copy_options: str | None,
+        columns: Sequence[str] | None,
+        region_name: str | None,
+    ) -> None:
+        """Check and keep what every stream has, whatever its connection."""
+        if not isinstance(table_name, str) or not table_name:
+            raise PipelineDefinitionError(
+                f"table_name of Firehose({firehose_name!r}) must be a non-empty string."
+            )
         self.table_name: str = table_name
         """The table it loads."""
         validate_bucket_name(holding_bucket, what=f"holding bucket of Firehose({firehose_name!r})")
@@ -281,6 +337,135 @@ class Firehose(Node):
         """Columns COPY loads, or ``None`` for all of the table's."""
         self.region_name: str | None = check_region(region_name)
         """The stream's region, or ``None`` for the stack's."""
+
+    @classmethod
+    def for_table(
+        cls,
+        table: Table,
+        firehose_name: str,
+        holding_bucket: str,
+        role_name: str,
+        prefix: str | None = None,
+        buffering_interval_seconds: int = 300,
+        buffering_size_mb: int = 5,
+        copy_options: str | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        region_name: str | None = None,
+    ) -> Firehose:
+        """A stream that loads ``table``, connected with the table's own ``db_conf``.
+
+        With a ``secret-arn`` (a Serverless workgroup, or a cluster), the stream logs in with
+        that Secrets Manager secret: no user or password is on the stream, and its role may read
+        that secret only. The workgroup's or cluster's endpoint is looked up at deploy time for the
+        JDBC URL. The seed's form and ``url`` give the stream their user and password.
+
+        :param table: the ``Table`` the stream loads (write ``stream >> table``).
+        :param firehose_name: the stream's name (``{stack}`` expands).
+        :param holding_bucket: the intermediate bucket Firehose stages records in.
+        :param role_name: the name of the delivery role jaya_pulumi creates.
+        :param prefix: key prefix in the holding bucket.
+        :param buffering_interval_seconds: flush at least this often, 0 to 900.
+        :param buffering_size_mb: flush when this much is buffered, 1 to 128.
+        :param copy_options: ``COPY`` options (see :class:`Firehose`).
+        :param columns: columns COPY loads (default: all of the table's).
+        :param region_name: the stream's region; ``None``: the table's ``db_conf`` ``region``,
+            else the stack's.
+        :raises PipelineDefinitionError: ``table`` is not a Table, or its ``db_conf`` logs in with
+            IAM temporary credentials (``db-user`` with ``cluster``), which Firehose cannot use,
+            or it lives in a ``RedshiftServerless(..., publicly_accessible=False)``, which
+            Firehose cannot reach.
+        """
+        _check_stream_name(firehose_name)
+        where = f"Firehose.for_table(..., {firehose_name!r}, ...)"
+        if not isinstance(table, Table):
+            raise PipelineDefinitionError(
+                f"{where} takes the Table it loads first, got {type(table).__name__}; write "
+                f"Firehose.for_table(events_table, {firehose_name!r}, holding_bucket, role_name)."
+            )
+        conf = table.db_conf
+        form = table.form
+        region = region_name if region_name is not None else conf.get("region")
+        common: dict[str, Any] = {
+            "prefix": prefix,
+            "buffering_interval_seconds": buffering_interval_seconds,
+            "buffering_size_mb": buffering_size_mb,
+            "copy_options": copy_options,
+            "columns": columns,
+            "region_name": region,
+        }
+        if form == "cluster-iam":
+            raise PipelineDefinitionError(
+                f"{where} cannot load {table.label}: its db_conf logs in as 'db-user' with IAM "
+                "temporary credentials, and Firehose logs in only with a password or a Secrets "
+                "Manager secret. Give the table's db_conf 'secret-arn' instead of 'db-user'."
+            )
+        if form in ("password", "url"):
+            if form == "url":
+                from jaya_pulumi.redshift.connection import ConnectionSettings
+
+                settings = ConnectionSettings.from_url(str(conf["url"]))
+                database, user = settings.database, settings.user
+                password = conf.get("db-passwd", settings.password)
+                server = f"{settings.host}:{settings.port}"
+            else:
+                database, user = str(conf["db-name"]), str(conf["db-user"])
+                password, server = conf["db-passwd"], str(conf["db-server"])
+            if not password:
+                raise PipelineDefinitionError(
+                    f"{where}: the url of {table.label} has no password, and Firehose logs in "
+                    "with one; add it to the URL or as db_conf['db-passwd']."
+                )
+            stream = cls(
+                firehose_name,
+                database,
+                user,
+                password,
+                server,
+                table.table_name,
+                holding_bucket,
+                role_name,
+                **common,
+            )
+        else:
+            _check_reachable(where, table)
+            database_name = conf["db-name"]
+            if not isinstance(database_name, str) or not database_name:
+                raise PipelineDefinitionError(
+                    f"{where}: db_conf['db-name'] of {table.label} must be a non-empty string "
+                    "(it is part of the stream's JDBC URL)."
+                )
+            stream = cls.__new__(cls)
+            stream.firehose_name = firehose_name
+            stream.database_name = database_name
+            stream.user_name = None
+            stream.user_password = None
+            stream.host = None
+            stream.port = None
+            stream._configure(
+                firehose_name,
+                table.table_name,
+                holding_bucket,
+                role_name,
+                prefix,
+                buffering_interval_seconds,
+                buffering_size_mb,
+                copy_options,
+                columns,
+                region,
+            )
+        stream.table = table
+        stream.db_conf = dict(conf)
+        stream.form = form
+        return stream
+
+    @property
+    def secret_arn(self) -> object | None:
+        """The Secrets Manager secret the stream logs in with (a string, a ``pulumi.Output`` or
+        a ``RedshiftServerless`` value), or ``None`` when it has a user and password."""
+        if self.db_conf is None or self.form in ("password", "url"):
+            return None
+        return self.db_conf.get("secret-arn")
 
     @property
     def key(self) -> str:

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from jaya_pulumi.dsl._firehose import Firehose
     from jaya_pulumi.dsl._function import AWSLambda
     from jaya_pulumi.dsl._pipeline import BucketGroup, Pipeline
+    from jaya_pulumi.dsl._sources import SNS, SQS, Schedule
     from jaya_pulumi.dsl._table import Table
 
 __all__ = [
+    "MAX_RULE_NAME",
     "bucket_component_name",
     "expand",
     "firehose_component_name",
@@ -28,8 +30,13 @@ __all__ = [
     "function_name_template",
     "physical_bucket_name",
     "physical_function_name",
+    "physical_name",
+    "source_component_name",
     "table_component_name",
 ]
+
+MAX_RULE_NAME = 64
+"""EventBridge's limit on a rule name's length."""
 
 
 def expand(template: str, stack: str) -> str:
@@ -98,3 +105,22 @@ def physical_function_name(pipeline: Pipeline, function: AWSLambda, stack: str) 
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     keep = MAX_FUNCTION_NAME - len(digest) - 1
     return f"{name[:keep].rstrip('-_')}-{digest}"
+
+
+def source_component_name(pipeline: Pipeline, node: SQS | SNS | Schedule) -> str:
+    """The logical name of a queue's, topic's or schedule's component: ``<pipeline>-<kind>-<name>``."""
+    kind = {"SQS": "queue", "SNS": "topic", "Schedule": "schedule"}[node.kind]
+    return f"{pipeline.name}-{kind}-{node.key}"
+
+
+def physical_name(pipeline: Pipeline, name: str, stack: str, limit: int) -> str:
+    """``<pipeline>-<name>-<stack>``, shortened to ``limit`` characters keeping a hash of the whole.
+
+    Queues (80 characters less the dead-letter suffix), topics (256) and EventBridge rules (64)
+    are named this way, as derived function names are.
+    """
+    whole = f"{pipeline.name}-{name}-{stack}"
+    if len(whole) <= limit:
+        return whole
+    digest = hashlib.sha256(whole.encode()).hexdigest()[:8]
+    return f"{whole[: limit - len(digest) - 1].rstrip('-_')}-{digest}"

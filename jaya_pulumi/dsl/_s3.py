@@ -13,7 +13,23 @@ from typing import ClassVar
 from jaya_pulumi.dsl._chain import Node
 from jaya_pulumi.errors import PipelineDefinitionError
 
-__all__ = ["S3", "S3Event", "check_region", "validate_bucket_name"]
+__all__ = [
+    "EVENTBRIDGE",
+    "NOTIFICATION",
+    "S3",
+    "VIA",
+    "S3Event",
+    "check_region",
+    "eventbridge_pattern",
+    "validate_bucket_name",
+]
+
+NOTIFICATION = "notification"
+"""``S3(..., via=NOTIFICATION)`` (the default): the bucket's notification configuration."""
+EVENTBRIDGE = "eventbridge"
+"""``S3(..., via=EVENTBRIDGE)``: the bucket sends events to EventBridge; one rule per edge."""
+VIA: tuple[str, ...] = (NOTIFICATION, EVENTBRIDGE)
+"""How an S3 node may deliver its events."""
 
 S3_EVENT_TYPES: tuple[str, ...] = (
     "s3:ObjectCreated:*",
@@ -45,6 +61,71 @@ S3_EVENT_TYPES: tuple[str, ...] = (
     "s3:ObjectAcl:Put",
 )
 """Event types S3 can send to a Lambda function."""
+
+_EVENTBRIDGE: dict[str, tuple[tuple[str, ...], dict[str, list[str]]]] = {
+    "s3:ObjectCreated:*": (("Object Created",), {}),
+    "s3:ObjectCreated:Put": (("Object Created",), {"reason": ["PutObject"]}),
+    "s3:ObjectCreated:Post": (("Object Created",), {"reason": ["POST Object"]}),
+    "s3:ObjectCreated:Copy": (("Object Created",), {"reason": ["CopyObject"]}),
+    "s3:ObjectCreated:CompleteMultipartUpload": (
+        ("Object Created",),
+        {"reason": ["CompleteMultipartUpload"]},
+    ),
+    "s3:ObjectRemoved:*": (("Object Deleted",), {"reason": ["DeleteObject"]}),
+    "s3:ObjectRemoved:Delete": (
+        ("Object Deleted",),
+        {"reason": ["DeleteObject"], "deletion-type": ["Permanently Deleted"]},
+    ),
+    "s3:ObjectRemoved:DeleteMarkerCreated": (
+        ("Object Deleted",),
+        {"reason": ["DeleteObject"], "deletion-type": ["Delete Marker Created"]},
+    ),
+    "s3:ObjectRestore:*": (
+        ("Object Restore Initiated", "Object Restore Completed", "Object Restore Expired"),
+        {},
+    ),
+    "s3:ObjectRestore:Post": (("Object Restore Initiated",), {}),
+    "s3:ObjectRestore:Completed": (("Object Restore Completed",), {}),
+    "s3:ObjectRestore:Delete": (("Object Restore Expired",), {}),
+    "s3:LifecycleExpiration:*": (("Object Deleted",), {"reason": ["Lifecycle Expiration"]}),
+    "s3:LifecycleExpiration:Delete": (
+        ("Object Deleted",),
+        {"reason": ["Lifecycle Expiration"], "deletion-type": ["Permanently Deleted"]},
+    ),
+    "s3:LifecycleExpiration:DeleteMarkerCreated": (
+        ("Object Deleted",),
+        {"reason": ["Lifecycle Expiration"], "deletion-type": ["Delete Marker Created"]},
+    ),
+    "s3:LifecycleTransition": (("Object Storage Class Changed",), {}),
+    "s3:IntelligentTiering": (("Object Access Tier Changed",), {}),
+    "s3:ObjectTagging:*": (("Object Tags Added", "Object Tags Deleted"), {}),
+    "s3:ObjectTagging:Put": (("Object Tags Added",), {}),
+    "s3:ObjectTagging:Delete": (("Object Tags Deleted",), {}),
+    "s3:ObjectAcl:Put": (("Object ACL Updated",), {}),
+}
+"""Each S3 event type as EventBridge names it: detail types and the ``detail`` fields to match."""
+
+
+def _escape_wildcard(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*")
+
+
+def eventbridge_pattern(bucket: str, event: S3Event) -> dict[str, object]:
+    """The EventBridge event pattern matching ``event`` on the bucket named ``bucket``.
+
+    Key filters become ``prefix``, ``suffix`` or (both) ``wildcard`` matches on the object key.
+    """
+    detail_types, extra = _EVENTBRIDGE[event.trigger]
+    detail: dict[str, object] = {"bucket": {"name": [bucket]}, **extra}
+    if event.prefix and event.suffix:
+        wildcard = f"{_escape_wildcard(event.prefix)}*{_escape_wildcard(event.suffix)}"
+        detail["object"] = {"key": [{"wildcard": wildcard}]}
+    elif event.prefix:
+        detail["object"] = {"key": [{"prefix": event.prefix}]}
+    elif event.suffix:
+        detail["object"] = {"key": [{"suffix": event.suffix}]}
+    return {"source": ["aws.s3"], "detail-type": list(detail_types), "detail": detail}
+
 
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -217,6 +298,11 @@ class S3(Node):
         the functions it triggers read exactly that version (``s3:GetObjectVersion``).
     :param noncurrent_days: with ``versioning``, days after which a lifecycle rule expires
         versions that are no longer current.
+    :param via: how the bucket delivers ``on`` events: ``"notification"`` (the default: the
+        bucket's notification configuration, where AWS refuses overlapping filters) or
+        ``"eventbridge"`` (the bucket sends its events to EventBridge and one rule per edge
+        routes them to a function or a queue; rules match independently, so filters may
+        overlap).
     """
 
     kind: ClassVar[str] = "S3"
@@ -234,8 +320,17 @@ class S3(Node):
         *,
         versioning: bool = False,
         noncurrent_days: int = 30,
+        via: str = NOTIFICATION,
     ) -> None:
         validate_bucket_name(bucket_name)
+        if via not in VIA:
+            raise PipelineDefinitionError(
+                f"via={via!r} of S3({bucket_name!r}) is not one of "
+                f"{', '.join(map(repr, VIA))}; pass via='eventbridge' to route the bucket's "
+                "events with EventBridge rules, or leave it unset for the bucket notification."
+            )
+        self.via: str = via
+        """``"notification"`` or ``"eventbridge"``: how the bucket delivers ``on`` events."""
         self.bucket_name: str = bucket_name
         """The physical bucket name (``{stack}`` not yet expanded)."""
         self.region_name: str | None = check_region(region_name)
@@ -264,13 +359,22 @@ class S3(Node):
                     f"S3({bucket_name!r}, on=...) got {item!r}; give event types such as "
                     "S3.ALL_CREATED_OBJECTS or S3.event(S3.ALL_CREATED_OBJECTS, prefix='in/')."
                 )
+        for item in events:
+            if via == EVENTBRIDGE and item.trigger not in _EVENTBRIDGE:
+                raise PipelineDefinitionError(
+                    f"S3({bucket_name!r}, via='eventbridge') lists {item.trigger!r}, which S3 "
+                    "does not send to EventBridge; use the bucket notification (drop via=) for "
+                    "it, or one of the object created, removed, restore, tagging, ACL, "
+                    "lifecycle and tiering events."
+                )
         for i, a in enumerate(events):
             for b in events[i + 1 :]:
-                if a.overlaps(b):
+                if via == NOTIFICATION and a.overlaps(b):
                     raise PipelineDefinitionError(
                         f"S3({bucket_name!r}, on=...) lists overlapping events {a.describe()!r} "
-                        f"and {b.describe()!r}; one object event would match both. Keep one, or "
-                        "give each its own prefix or suffix."
+                        f"and {b.describe()!r}; one object event would match both. Keep one, "
+                        "give each its own prefix or suffix, or route them with "
+                        f"S3({bucket_name!r}, ..., via='eventbridge') (rules may overlap)."
                     )
         self.on: tuple[S3Event, ...] = tuple(events)
         """The event subscriptions this node sends to the functions it feeds."""

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jaya_pulumi.dsl._chain import Node
-from jaya_pulumi.errors import PipelineDefinitionError
+from jaya_pulumi.dsl._warehouse import checkable
+from jaya_pulumi.errors import ConfigurationError, PipelineDefinitionError
 
 if TYPE_CHECKING:
     from jaya_pulumi.redshift.spec import TableSpec
 
-__all__ = ["ConfigSecret", "Table", "check_secret"]
+__all__ = ["ConfigSecret", "Table", "check_db_conf", "check_secret"]
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,46 @@ def check_secret(value: object, what: str) -> object:
     )
 
 
+def check_db_conf(db_conf: object, where: str) -> str:
+    """Check a ``db_conf`` of any form at graph build and name its form.
+
+    The forms: the seed's ``{'db-name', 'db-user', 'db-passwd', 'db-server'}``, ``{'url'}``, and
+    for the Redshift Data API ``{'db-name', 'workgroup', 'secret-arn'}`` (Serverless),
+    ``{'db-name', 'cluster', 'secret-arn'}`` and ``{'db-name', 'cluster', 'db-user'}`` (IAM
+    temporary credentials). Values known only at deploy time (a ``pulumi.Output``, or a
+    ``RedshiftServerless``'s ``db_conf`` values) pass; plain values are checked.
+
+    :param where: the node, as messages name it, e.g. ``"Table('events')"``.
+    :returns: the form's name: ``password``, ``url``, ``serverless``, ``cluster-secret`` or
+        ``cluster-iam``.
+    :raises PipelineDefinitionError: naming the node and the missing, mixed or malformed key.
+    """
+    from jaya_pulumi.redshift.connection import db_conf_form
+
+    if not isinstance(db_conf, Mapping):
+        raise PipelineDefinitionError(
+            f"{where} needs db_conf as a dict: {{'db-name', 'db-user', 'db-passwd', 'db-server'}}, "
+            "{'url': 'postgresql://...'}, {'db-name', 'workgroup', 'secret-arn'}, "
+            "{'db-name', 'cluster', 'secret-arn'} or {'db-name', 'cluster', 'db-user'}."
+        )
+    try:
+        form = db_conf_form(checkable(db_conf), f"db_conf of {where}")
+    except ConfigurationError as exc:
+        raise PipelineDefinitionError(str(exc)) from None
+    if form == "password":
+        check_secret(db_conf["db-passwd"], f"db-passwd of {where}")
+    return form
+
+
 class Table(Node):
     """A Redshift table described with SQLAlchemy columns; created and migrated on deploy.
 
     :param db_conf: connection settings: the seed's ``{'db-name', 'db-user', 'db-passwd',
-        'db-server'}`` or ``{'url': 'postgresql://...'}``; ``db-passwd`` may be a string,
-        a ``pulumi.Output`` or ``ConfigSecret("key")``.
+        'db-server'}`` or ``{'url': 'postgresql://...'}`` (``db-passwd`` may be a string,
+        a ``pulumi.Output`` or ``ConfigSecret("key")``), or a Redshift Data API form:
+        ``{'db-name', 'workgroup', 'secret-arn'}``, ``{'db-name', 'cluster', 'secret-arn'}``,
+        ``{'db-name', 'cluster', 'db-user'}``, such as ``RedshiftServerless(...).db_conf``
+        (see :func:`check_db_conf`).
     :param table_name: the table's name.
     :param columns: ``sqlalchemy.Column`` objects.
     :param schema: the schema (created when missing); ``None`` for the default.
@@ -78,27 +113,16 @@ class Table(Node):
     ) -> None:
         from jaya_pulumi.redshift.spec import table_spec
 
-        if not isinstance(db_conf, Mapping):
-            raise PipelineDefinitionError(
-                f"Table({table_name!r}) needs db_conf as a dict: {{'db-name', 'db-user', 'db-passwd', "
-                "'db-server'}} or {'url': 'postgresql://...'}."
-            )
-        if "url" not in db_conf:
-            missing = [
-                k for k in ("db-name", "db-user", "db-passwd", "db-server") if k not in db_conf
-            ]
-            if missing:
-                raise PipelineDefinitionError(
-                    f"db_conf of Table({table_name!r}) lacks {', '.join(map(repr, missing))}; give "
-                    "'db-name', 'db-user', 'db-passwd' and 'db-server' (host or host:port), or 'url'."
-                )
-            check_secret(db_conf["db-passwd"], f"db-passwd of Table({table_name!r})")
+        form = check_db_conf(db_conf, f"Table({table_name!r})")
         if not columns:
             raise PipelineDefinitionError(
                 f"Table({table_name!r}) has no columns; pass sqlalchemy.Column('name', sa.String), ..."
             )
         self.db_conf: dict[str, Any] = dict(db_conf)
         """Connection settings."""
+        self.form: str = form
+        """The ``db_conf`` form: ``password``, ``url``, ``serverless``, ``cluster-secret`` or
+        ``cluster-iam`` (see :func:`check_db_conf`)."""
         self.spec: TableSpec = table_spec(
             table_name,
             columns,

@@ -5,13 +5,20 @@ real archives, Firehose delivery and a local PostgreSQL. One line per room:
 
 - ``harness.py``: the facade, ``test()`` and :class:`Harness` (start/stop/``with``, ``s3()``,
   ``client()``, ``invoke()``, ``invocations()``, ``failures``, ``check()``, ``flush()``, ``rows()``,
-  ``query()``).
+  ``query()``, ``fire()``, ``queues()``).
 - ``_account.py``: the state one local account holds; the only thing the creators write.
 - ``_sandbox.py``: environment variables, moto, botocore hooks; the one seam into moto's internals.
 - ``_deploy.py``: the mocks whose ``new_resource`` creates each resource: one creator per type.
-- ``iam.py``: policy evaluation and the one AccessDenied builder for every service.
+- ``iam.py``: policy evaluation on every call a handler makes, the one AccessDenied builder.
+- ``iam_actions.py``: the actions and resource ARNs each call is checked for; ARN builders.
 - ``awslambda.py``: a function loaded from its archive, and invocation.
-- ``s3.py``: notifications and dispatch (cascades run synchronously, with retries).
+- ``s3.py``: notifications and dispatch (cascades run synchronously, with retries; a recursive
+  loop is stopped after 16 invocations, as Lambda does).
+- ``sqs.py``: queues and event source mappings polled synchronously (partial batch responses,
+  retries, dead-letter queues), its resources created in ``_sqs_deploy.py``; ``sns.py``: topics and delivery to subscribed functions;
+  ``events.py``: S3's EventBridge events routed by rule, schedules fired by ``h.fire``;
+  ``_resource_policy.py``: may a service send to a queue or topic.
+- ``requirements.py``: functions' pinned requirements against what is installed locally.
 - ``firehose/``: streams and call routing, limits and errors, the emulator (buffering, staging).
 - ``redshift/``: the database (embedded PostgreSQL) and the COPY emulation; no Firehose.
 - ``errors.py``: the harness's errors, all ``JayaError``\\ s.
@@ -28,12 +35,15 @@ from jaya_pulumi.local.errors import (
     HandlerFailedError,
     HarnessError,
     MarshalError,
+    RecursiveInvocationError,
+    RequirementMismatchWarning,
     ResourceRejectedError,
     UnsupportedCopyOptionError,
 )
 from jaya_pulumi.local.firehose import Delivery, FirehoseEmulator, StreamSettings
 from jaya_pulumi.local.harness import CREATORS, Harness, default_stack, test
-from jaya_pulumi.local.iam import CompiledPolicy, access_denied, s3_request
+from jaya_pulumi.local.iam import CompiledPolicy, access_denied
+from jaya_pulumi.local.iam_actions import request_checks, s3_request
 
 __all__ = [
     "CREATORS",
@@ -49,11 +59,14 @@ __all__ = [
     "LambdaContext",
     "LocalFunction",
     "MarshalError",
+    "RecursiveInvocationError",
+    "RequirementMismatchWarning",
     "ResourceRejectedError",
     "StreamSettings",
     "UnsupportedCopyOptionError",
     "access_denied",
     "default_stack",
+    "request_checks",
     "s3_request",
     "test",
 ]

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from botocore.exceptions import ClientError
 
+from jaya_pulumi.local import _sqs_deploy as sqs
+from jaya_pulumi.local import events, sns
+from jaya_pulumi.local._resource_policy import resource_policy_allows
 from jaya_pulumi.local.awslambda import LocalFunction
 from jaya_pulumi.local.errors import HarnessError
-from jaya_pulumi.local.iam import CompiledPolicy
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, JayaMocks
 from jaya_pulumi.packaging import LambdaArchive
 
@@ -240,9 +242,48 @@ def _notification(
         if rules:
             config["Filter"] = {"Key": {"FilterRules": rules}}
         configs.append(config)
+    configuration: dict[str, Any] = {"LambdaFunctionConfigurations": configs}
+    for key, field, service, action in (
+        ("QueueConfigurations", "queues", "sqs", "sqs:SendMessage"),
+        ("TopicConfigurations", "topics", "sns", "sns:Publish"),
+    ):
+        entries = []
+        for index, entry in enumerate(args.inputs.get(field) or []):
+            arn = str(entry.get("queueArn" if service == "sqs" else "topicArn"))
+            policy = h.account.resource_policies.get(arn)
+            if not resource_policy_allows(policy, "s3.amazonaws.com", action, arn, bucket_arn):
+                raise HarnessError(
+                    f"Unable to validate the following destination configurations: the policy "
+                    f"of {arn} does not let s3.amazonaws.com {action} with aws:SourceArn "
+                    f"{bucket_arn}; add the policy and make the notification depend on it"
+                )
+            entries.append(_destination(bucket, index, entry, service, arn))
+        if entries:
+            configuration[key] = entries
+    if args.inputs.get("eventbridge"):
+        configuration["EventBridgeConfiguration"] = {}
     h._s3_client(region).put_bucket_notification_configuration(
-        Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": configs}
+        Bucket=bucket, NotificationConfiguration=configuration
     )
+
+
+def _destination(
+    bucket: str, index: int, entry: Mapping[str, Any], service: str, arn: str
+) -> dict[str, Any]:
+    """A queue or topic notification configuration, as PutBucketNotificationConfiguration takes."""
+    rules = [
+        {"Name": name, "Value": entry[field]}
+        for name, field in (("prefix", "filterPrefix"), ("suffix", "filterSuffix"))
+        if entry.get(field)
+    ]
+    config: dict[str, Any] = {
+        "Id": entry.get("id") or f"jaya-{bucket}-{service}-{index}",
+        "QueueArn" if service == "sqs" else "TopicArn": arn,
+        "Events": list(entry.get("events") or []),
+    }
+    if rules:
+        config["Filter"] = {"Key": {"FilterRules": rules}}
+    return config
 
 
 def _role(h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str) -> None:
@@ -257,12 +298,12 @@ def _role(h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], r
 def _role_policy(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
-    role = str(args.inputs["role"])
-    document = str(args.inputs["policy"])
+    # the IAM hook compiles it for the role on the way back (local/iam.py), as any policy write
     h.client("iam", region).put_role_policy(
-        RoleName=role, PolicyName=str(state["name"]), PolicyDocument=document
+        RoleName=str(args.inputs["role"]),
+        PolicyName=str(state["name"]),
+        PolicyDocument=str(args.inputs["policy"]),
     )
-    h.account.policies.setdefault(role, CompiledPolicy()).add(json.loads(document))
 
 
 def _log_group(
@@ -308,6 +349,13 @@ def _dynamic(
     h._redshift.create_table(args)
 
 
+def _workgroup(
+    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+) -> None:
+    """A Serverless workgroup: its ARN (with the id, as AWS's) for IAM checks of Data API calls."""
+    h.account.workgroups[str(args.inputs["workgroupName"])] = str(state["arn"])
+
+
 def _permission(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
@@ -339,15 +387,6 @@ def _versioning(
     )
 
 
-def _queue(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    attributes = {"SqsManagedSseEnabled": "true"}
-    if args.inputs.get("messageRetentionSeconds"):
-        attributes["MessageRetentionPeriod"] = str(int(args.inputs["messageRetentionSeconds"]))
-    h.client("sqs", region).create_queue(QueueName=str(state["name"]), Attributes=attributes)
-
-
 def _invoke_config(
     h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
 ) -> None:
@@ -358,7 +397,16 @@ def _invoke_config(
 
 
 CREATORS: dict[str, _Creator] = {
-    "aws:sqs/queue:Queue": _queue,
+    "aws:sqs/queue:Queue": sqs.create_queue,
+    "aws:sqs/queuePolicy:QueuePolicy": sqs.create_queue_policy,
+    "aws:sqs/redrivePolicy:RedrivePolicy": sqs.create_redrive_policy,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": sqs.create_redrive_allow_policy,
+    "aws:lambda/eventSourceMapping:EventSourceMapping": sqs.create_event_source_mapping,
+    "aws:sns/topic:Topic": sns.create_topic,
+    "aws:sns/topicPolicy:TopicPolicy": sns.create_topic_policy,
+    "aws:sns/topicSubscription:TopicSubscription": sns.create_subscription,
+    "aws:cloudwatch/eventRule:EventRule": events.create_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": events.create_target,
     "aws:s3/bucketVersioning:BucketVersioning": _versioning,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _invoke_config,
     "aws:s3/bucket:Bucket": _bucket,
@@ -376,6 +424,7 @@ CREATORS: dict[str, _Creator] = {
     "aws:lambda/alias:Alias": _alias,
     "aws:lambda/permission:Permission": _permission,
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _delivery_stream,
+    "aws:redshiftserverless/workgroup:Workgroup": _workgroup,
     "pulumi-python:dynamic:Resource": _dynamic,
 }
 """How the harness creates each resource type in moto, by type token: ``(harness, args, id,

@@ -3,6 +3,11 @@
 This is the ONE seam where the local cloud changes moto's behaviour: :data:`MOTO_SEAM` names the
 private moto attributes replaced while a harness runs (``tests/local/test_moto_seam.py`` fails,
 naming the attribute, when a moto upgrade removes one). Nothing else in ``local`` patches moto.
+
+The botocore hooks include one guard (IAM, see ``local/iam.py``) that answers ``before-call`` of
+every service first: it is registered for all calls, and each service's own ``before-call`` hook
+(an emulator answering the call) is wrapped so the guard runs before it. No emulator a hook
+installs can therefore bypass IAM.
 """
 
 from __future__ import annotations
@@ -43,7 +48,14 @@ ENVIRONMENT: dict[str, str | None] = {
 
 MOTO_SEAM: dict[str, tuple[str, ...]] = {
     # S3 notifications: moto's event lacks fields S3 sends, and moto runs Lambda in Docker
-    "moto.s3.notifications": ("_get_s3_event", "_invoke_awslambda"),
+    # and sends to SQS, SNS and EventBridge without the synchronous delivery the harness runs
+    "moto.s3.notifications": (
+        "_get_s3_event",
+        "_invoke_awslambda",
+        "_send_sqs_message",
+        "_send_sns_message",
+        "_send_event_bridge_message",
+    ),
 }
 """Module -> private attributes of moto the harness replaces (the only ones it touches)."""
 
@@ -76,10 +88,19 @@ class Sandbox:
         self._patched: list[tuple[Any, str, Any]] = []
         self._hooks: list[Hook] = []
 
-    def start(self, region: str, seam: Mapping[str, Callable[..., Any]], hooks: list[Hook]) -> None:
+    def start(
+        self,
+        region: str,
+        seam: Mapping[str, Callable[..., Any]],
+        hooks: list[Hook],
+        *,
+        guard: Callable[..., Any] | None = None,
+    ) -> None:
         """Start moto, set the environment, replace the :data:`MOTO_SEAM` attributes, add hooks.
 
         :param seam: replacement by attribute name; every name must be in :data:`MOTO_SEAM`.
+        :param guard: a ``before-call`` hook that runs before any other hook's answer, on every
+            call; a response it returns is the call's.
         """
         from moto import mock_aws
 
@@ -92,7 +113,12 @@ class Sandbox:
                 if name in seam:
                     self._patched.append((module, name, getattr(module, name)))
                     setattr(module, name, seam[name])
-        self._hooks = list(hooks)
+        self._hooks = [
+            (event, _guarded(guard, hook) if guard and event.startswith("before-call.") else hook)
+            for event, hook in hooks
+        ]
+        if guard is not None:
+            self._hooks.append(("before-call", guard))
         for event, hook in self._hooks:
             botocore.handlers.BUILTIN_HANDLERS.append((event, hook))
             default = boto3.DEFAULT_SESSION
@@ -118,3 +144,13 @@ class Sandbox:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+
+
+def _guarded(guard: Callable[..., Any], hook: Callable[..., Any]) -> Callable[..., Any]:
+    """``hook`` behind ``guard``: the guard's answer, when it gives one, is the call's."""
+
+    def guarded(**kwargs: Any) -> Any:
+        denied = guard(**kwargs)
+        return denied if denied is not None else hook(**kwargs)
+
+    return guarded

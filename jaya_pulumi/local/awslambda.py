@@ -30,10 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 from jaya_pulumi.local._sandbox import restore_environ, set_environ
 from jaya_pulumi.local.errors import MarshalError
+from jaya_pulumi.runtime import EventFormatError, s3_objects
 
 __all__ = ["Invocation", "LambdaContext", "LocalFunction", "MarshalError"]
 
@@ -110,14 +110,12 @@ class Invocation:
 
     @property
     def keys(self) -> list[str]:
-        """``s3://bucket/key`` of every S3 record in the event (keys decoded)."""
-        out = []
-        for record in self.event.get("Records", []) if isinstance(self.event, dict) else []:
-            s3 = record.get("s3", {}) if isinstance(record, dict) else {}
-            bucket = s3.get("bucket", {}).get("name", "?")
-            key = unquote_plus(str(s3.get("object", {}).get("key", "?")))
-            out.append(f"s3://{bucket}/{key}")
-        return out
+        """``s3://bucket/key`` of every S3 object the event names, also through SQS, SNS or
+        EventBridge (keys decoded); empty for other events."""
+        try:
+            return [f"s3://{o.bucket}/{o.key}" for o in s3_objects(self.event)]
+        except EventFormatError:
+            return []
 
 
 def _decimal(value: Any) -> float:

@@ -14,6 +14,8 @@ __all__ = [
     "HandlerFailedError",
     "HarnessError",
     "MarshalError",
+    "RecursiveInvocationError",
+    "RequirementMismatchWarning",
     "ResourceRejectedError",
     "UnsupportedCopyOptionError",
 ]
@@ -46,3 +48,11 @@ class FirehoseDeliveryError(JayaError):
 
 class UnsupportedCopyOptionError(JayaError, ValueError):
     """The stream's COPY options use something the local COPY emulation does not emulate."""
+
+
+class RecursiveInvocationError(HarnessError):
+    """Lambda stopped an invocation that continued a recursive loop (about 16 in one chain)."""
+
+
+class RequirementMismatchWarning(UserWarning):
+    """A function pins a requirement the local environment has in another version."""

@@ -3,14 +3,15 @@
 ``test(pipeline)`` starts moto in-process with fake credentials, runs the program that ``pulumi up``
 would run under mocks whose ``new_resource`` creates each resource in moto from the registered
 inputs, and wires moto's S3 notifications to the functions' real archives, run in-process.
+Every AWS call a handler makes is checked against its role's inline policies (``iam.py``).
 
 Supported resource types are listed in ``_deploy.CREATORS`` (one entry per type token); other types
 are registered with the mocks' computed outputs and not created. Firehose delivery streams go to
 a Firehose emulator and Redshift tables are created in a local PostgreSQL (see
 ``redshift/`` and ``firehose/``). Not emulated: Lambda layers (their packages come
-from the developer's environment), bucket policies (stored, not enforced), IAM for services other
-than S3 and Firehose, invocation delays (retries run at once), SQS/SNS/EventBridge destinations
-(moto handles them as it does without the harness).
+from the developer's environment), bucket policies (stored, not enforced), managed IAM policies,
+invocation delays (retries run at once). Queues, topics, rules and schedules: ``sqs.py``,
+``sns.py`` and ``events.py``.
 """
 
 from __future__ import annotations
@@ -24,15 +25,20 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from jaya_pulumi.dsl import Pipeline
+from jaya_pulumi.dsl import Pipeline, expand
 from jaya_pulumi.local._account import Account
 from jaya_pulumi.local._deploy import CREATORS, HarnessMocks
 from jaya_pulumi.local._sandbox import Sandbox
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HandlerFailedError, HarnessError, ResourceRejectedError
-from jaya_pulumi.local.firehose import FirehoseEmulator, LocalFirehose
+from jaya_pulumi.local.events import EventsDispatch
+from jaya_pulumi.local.firehose import FULL_PARAMS, FirehoseEmulator, LocalFirehose
+from jaya_pulumi.local.iam import PARAMS, Authorizer, ClientNames
 from jaya_pulumi.local.redshift.database import LocalRedshift
-from jaya_pulumi.local.s3 import S3Dispatch
+from jaya_pulumi.local.requirements import warn_requirement_mismatches
+from jaya_pulumi.local.s3 import S3Dispatch, quarantined
+from jaya_pulumi.local.sns import SNSDispatch
+from jaya_pulumi.local.sqs import SQSDispatch
 from jaya_pulumi.mocks import DEFAULT_ACCOUNT, DEFAULT_REGION, Synthesis, s3_event, synth
 
 if TYPE_CHECKING:
@@ -58,7 +64,7 @@ def default_stack(pipeline: Pipeline) -> str:
     return aliases.pop() if len(aliases) == 1 else LOCAL_STACK
 
 
-class Harness(S3Dispatch):
+class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
     """A pipeline deployed on in-process moto; its functions' archives run when triggers fire.
 
     Use :func:`test` to make one. See the module docstring for what is emulated.
@@ -103,6 +109,12 @@ class Harness(S3Dispatch):
         self._s3_calls = []
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
         self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
+        self._iam = Authorizer(
+            self.account.policies,
+            self.account.caller,
+            DEFAULT_ACCOUNT,
+            ClientNames(self.client, self.account.workgroups, DEFAULT_ACCOUNT),
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -116,6 +128,7 @@ class Harness(S3Dispatch):
             )
         Harness._running = self
         self._started = True
+        warn_requirement_mismatches(self.pipeline.functions)
         try:
             if self.pipeline.tables:
                 self._redshift.warm_up()  # PostgreSQL starts while the program registers
@@ -173,16 +186,20 @@ class Harness(S3Dispatch):
     def _start_aws(self) -> None:
         self._sandbox.start(
             self.region,
-            {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification},
+            {"_get_s3_event": self._s3_event, "_invoke_awslambda": self._on_notification}
+            | self._delivery_seam(),
             [
-                ("before-parameter-build.s3", self._remember_params),
+                *self._delivery_hooks(),
+                ("before-parameter-build", self._iam.remember),
+                ("after-call", self._iam.after_call),
                 ("before-call.s3", self._s3_call_begins),
-                ("before-call.s3", self._authorize),
                 ("after-call.s3", self._record_write),
                 ("after-call.s3", self._s3_call_ends),
                 ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
+                *self._redshift.data_api_hooks(self.account),
             ],
+            guard=self._iam.authorize,
         )
         self._session = boto3.session.Session(region_name=self.region)
 
@@ -220,7 +237,7 @@ class Harness(S3Dispatch):
 
     def bucket_name(self, name: str) -> str:
         """The physical name of a bucket as written in the pipeline (``{stack}`` expanded)."""
-        return name.replace("{stack}", self.stack)
+        return expand(name, self.stack)
 
     def invocations(self, function: str | None = None) -> list[Invocation]:
         """Every attempt so far, oldest first; ``function`` filters by node or physical name."""
@@ -308,6 +325,8 @@ class Harness(S3Dispatch):
         return self._redshift.rows(str(getattr(table, "key", table)))
 
     def _failure_queue(self, function: str) -> tuple[Any, str]:
+        if (dlq := self._queue_dead_letters(function)) is not None:
+            return dlq  # an SQS node: its dead-letter queue
         fn = self.function(function)
         queue = self.account.on_failure.get(fn.name)
         if queue is None:
@@ -325,7 +344,7 @@ class Harness(S3Dispatch):
         return messages
 
     def dead_letters(self, function: str) -> list[dict[str, Any]]:
-        """The destination records in ``function``'s failure queue (left in the queue), parsed."""
+        """The records in ``function``'s failure queue (or an SQS node's DLQ), left there, parsed."""
         sqs, url = self._failure_queue(function)
         messages = self._drain(sqs, url)
         for m in messages:  # visible again, as they were: this only looks
@@ -335,11 +354,14 @@ class Harness(S3Dispatch):
         return [json.loads(m["Body"]) for m in messages]
 
     def redrive(self, function: str) -> int:
-        """Re-invoke each event in ``function``'s failure queue, as ``jaya redrive`` does deployed.
+        """Re-invoke each event in ``function``'s failure queue, as ``jaya redrive`` does deployed
+        (an ``SQS`` node's name: move its dead letters back to the queue and deliver them).
 
         Each record's ``requestPayload`` is invoked (with retries) on the function it names and
         its message deleted; an event that fails again goes back to the queue. Returns the count.
         """
+        if self._queue_dead_letters(function) is not None:  # an SQS node: back to the queue
+            return self._redrive_queue(function)
         sqs, url = self._failure_queue(function)
         messages = self._drain(sqs, url)
         for m in messages:
@@ -349,45 +371,25 @@ class Harness(S3Dispatch):
             self._on_notification(DEFAULT_ACCOUNT, record["requestPayload"], arn, self.region)
         return len(messages)
 
+    def fire(self, schedule: Any) -> list[Invocation]:
+        """Run a schedule's targets once (a ``Schedule`` node, its name or its expression)."""
+        self._require_running()
+        return self._fire(schedule)
+
     def rejected(self) -> list[dict[str, Any]]:
         """The lines (and unreadable objects) mappers quarantined, oldest first, as dicts.
 
         Each has ``bucket``, ``key``, ``line_number``, ``error`` (``type`` and ``message``) and
         ``line``; an object that could not be read has ``"object": True`` and ``line`` ``None``.
         """
-        s3 = self.client("s3")
-        locations = {
-            (where["bucket"], where["prefix"])
-            for function in self.account.functions.values()
-            if (where := json.loads(function.environment.get("JAYA_QUARANTINE", "null")))
-        }
-        found: list[tuple[Any, str, list[dict[str, Any]]]] = []
-        for bucket, prefix in sorted(locations):
-            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for item in (obj for page in pages for obj in page.get("Contents", [])):
-                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-                lines = [json.loads(line) for line in body.decode("utf-8").splitlines() if line]
-                found.append((item["LastModified"], item["Key"], lines))
-        return [record for _, _, lines in sorted(found, key=lambda f: f[:2]) for record in lines]
+        return quarantined(self.client("s3"), self.account.functions.values())
 
     def _firehose_call(self, model: Any, context: Mapping[str, Any], **_: Any) -> Any:
-        params = context.get("jaya_firehose_params")
+        params = context.get(FULL_PARAMS, context.get(PARAMS))  # whole, not the validated cut
         if params is None:
             return None
-        active = self.account.active[-1] if self.account.active else None
-        saved, self.account.active = (
-            self.account.active,
-            [],
-        )  # Firehose's own S3 writes are not the handler's
-        try:
-            return self._firehose.call(
-                model.name,
-                params,
-                principal=active.principal if active else None,
-                policy=active.policy if active else None,
-            )
-        finally:
-            self.account.active = saved
+        with self.account.as_service():  # Firehose's own S3 writes are not the handler's
+            return self._firehose.call(model.name, params)
 
     # -- deployment: one creator per type token -------------------------------------------
 

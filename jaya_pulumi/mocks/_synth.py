@@ -225,23 +225,26 @@ def synth(
 ) -> Synthesis:
     """Run a pipeline, a program function or a program file under mocks; return what it registered.
 
-    :param target: a :class:`Pipeline` (built with ``jaya_pulumi.build``), a function, or the path
-        of a program such as ``__main__.py`` (run as ``__main__`` from its directory, with its
-        project's ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` config loaded).
+    :param target: a :class:`Pipeline` (built with ``jaya_pulumi.build``), a function, the path of
+        a Pulumi program (``__main__.py`` or its directory: run as ``__main__`` from its directory),
+        or the path of a pipeline file (any other ``.py``: loaded with
+        :func:`~jaya_pulumi.load_pipelines`, as ``jaya local`` and ``__main__.py`` load it, so its
+        handlers ship by reference, and each of its pipelines built). For a path, its project's
+        ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` config are loaded.
     :param stack: the stack name (the environment).
     :param project: the project name (default: from ``Pulumi.yaml``, else ``jaya``).
     :param config: config values by full key (``aws:region``), overriding the stack file.
     :param mocks: the mocks; defaults to :class:`JayaMocks`.
     """
-    program, directory = _program(target)
+    mocks = mocks or JayaMocks()
+    monitor = _Monitor(mocks)
+    program, directory = _program(target, monitor)
     settings: dict[str, Any] = {}
     if directory is not None:
         project = project or _project_name(directory)
         settings.update(_stack_config(directory, stack, project or "jaya"))
     project = project or "jaya"
     settings.update(config or {})
-    mocks = mocks or JayaMocks()
-    monitor = _Monitor(mocks)
     # A fresh root stack per run: the SDK keeps the previous one (and its exports) otherwise.
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
@@ -291,7 +294,9 @@ def _config_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _program(target: Pipeline | Program | str | os.PathLike[str]) -> tuple[Program, Path | None]:
+def _program(
+    target: Pipeline | Program | str | os.PathLike[str], monitor: _Monitor
+) -> tuple[Program, Path | None]:
     if isinstance(target, Pipeline):
         pipeline = target
 
@@ -305,6 +310,8 @@ def _program(target: Pipeline | Program | str | os.PathLike[str]) -> tuple[Progr
         path = Path(target).resolve()
         if path.is_dir():
             path = path / "__main__.py"
+        if path.name != "__main__.py":
+            return _pipeline_file(path, monitor), path.parent
 
         def run_file() -> Any:
             folder = str(path.parent)
@@ -332,6 +339,24 @@ def _program(target: Pipeline | Program | str | os.PathLike[str]) -> tuple[Progr
     if callable(target):
         return target, None
     raise TypeError(f"synth() takes a Pipeline, a function or a program path, got {target!r}")
+
+
+def _pipeline_file(path: Path, monitor: _Monitor) -> Program:
+    """Load a pipeline file as every entry point does and build each pipeline it defines."""
+
+    def build_file() -> Any:
+        from jaya_pulumi import load_pipelines
+        from jaya_pulumi.components import build
+
+        before = len(monitor.registered)
+        pipelines = load_pipelines(path)
+        if len(monitor.registered) > before:
+            return None  # importing it registered resources: the file is a program that builds
+        for pipeline in pipelines:
+            build(pipeline)
+        return None
+
+    return build_file
 
 
 def _project_name(directory: Path) -> str | None:

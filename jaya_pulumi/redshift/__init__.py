@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from jaya_pulumi.redshift.connection import ConnectionSettings, dialect_for_url
+from jaya_pulumi.redshift.connection import ConnectionSettings, db_conf_form, dialect_for_url
 from jaya_pulumi.redshift.spec import ColumnSpec, TableSpec, normalize_type, table_spec
 
 if TYPE_CHECKING:
+    from jaya_pulumi.redshift.data_api import DataApiExecutor
     from jaya_pulumi.redshift.ddl import create_table_ddl
     from jaya_pulumi.redshift.migrate import MigrationPlan, plan_migration, read_live_table
     from jaya_pulumi.redshift.provider import TableProvider, TableResource
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
 __all__ = [
     "ColumnSpec",
     "ConnectionSettings",
+    "DataApiExecutor",
     "MigrationPlan",
     "TableProvider",
     "TableResource",
     "TableSpec",
     "create_table_ddl",
+    "db_conf_form",
     "dialect_for_url",
     "normalize_type",
     "plan_migration",
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "DataApiExecutor": "jaya_pulumi.redshift.data_api",
     "create_table_ddl": "jaya_pulumi.redshift.ddl",
     "MigrationPlan": "jaya_pulumi.redshift.migrate",
     "plan_migration": "jaya_pulumi.redshift.migrate",

@@ -19,7 +19,7 @@ Redshift keeps them in system tables); those are carried over from the declared 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,10 +32,13 @@ from jaya_pulumi.redshift.ddl import (
 from jaya_pulumi.redshift.spec import ColumnSpec, TableSpec, varchar_length
 
 __all__ = [
+    "PRIMARY_KEY_SQL",
     "AddColumn",
     "MigrationPlan",
     "WidenVarchar",
     "apply_in_place",
+    "in_place_statements",
+    "live_table_from_rows",
     "plan_migration",
     "read_live_table",
     "table_exists",
@@ -206,8 +209,8 @@ def plan_migration(old: TableSpec, new: TableSpec) -> MigrationPlan:
     )
 
 
-def apply_in_place(conn: Any, plan: MigrationPlan, new: TableSpec, dialect: str) -> list[str]:
-    """Run the plan's in-place statements one by one in autocommit mode; return what ran.
+def in_place_statements(plan: MigrationPlan, new: TableSpec, dialect: str) -> list[str]:
+    """The plan's in-place statements, each to run on its own outside a transaction block.
 
     :raises TableMigrationError: if the plan is destructive (replace instead).
     """
@@ -216,7 +219,15 @@ def apply_in_place(conn: Any, plan: MigrationPlan, new: TableSpec, dialect: str)
             f"table {new.qualified_name}: cannot update in place: {'; '.join(plan.destructive)}; "
             "it has to be replaced (allow_replace=True)"
         )
-    statements = plan.statements(new, dialect)
+    return plan.statements(new, dialect)
+
+
+def apply_in_place(conn: Any, plan: MigrationPlan, new: TableSpec, dialect: str) -> list[str]:
+    """Run the plan's in-place statements one by one in autocommit mode; return what ran.
+
+    :raises TableMigrationError: if the plan is destructive (replace instead).
+    """
+    statements = in_place_statements(plan, new, dialect)
     conn.autocommit = True
     with conn.cursor() as cur:
         for statement in statements:
@@ -262,6 +273,17 @@ def _live_type(data_type: str, length: int | None, precision: int | None, scale:
         return "OTHER"
 
 
+PRIMARY_KEY_SQL = (
+    "SELECT kcu.column_name FROM information_schema.table_constraints tc "
+    "JOIN information_schema.key_column_usage kcu "
+    "ON tc.constraint_name = kcu.constraint_name "
+    "AND tc.table_schema = kcu.table_schema AND tc.table_name = kcu.table_name "
+    "WHERE tc.constraint_type = 'PRIMARY KEY' "
+    "AND tc.table_schema = {schema} AND tc.table_name = {name}"
+)
+"""The primary key's columns; format ``{schema}``/``{name}`` with the driver's placeholders."""
+
+
 def read_live_table(
     conn: Any, schema: str | None, name: str, *, like: TableSpec | None = None
 ) -> TableSpec:
@@ -280,28 +302,48 @@ def read_live_table(
             (actual_schema, name),
         )
         rows = cur.fetchall()
-        if not rows:
-            raise TableMigrationError(
-                f"table {actual_schema}.{name} does not exist (or has no columns); "
-                "create it with `pulumi up`"
-            )
-        cur.execute(
-            "SELECT kcu.column_name FROM information_schema.table_constraints tc "
-            "JOIN information_schema.key_column_usage kcu "
-            "ON tc.constraint_name = kcu.constraint_name "
-            "AND tc.table_schema = kcu.table_schema AND tc.table_name = kcu.table_name "
-            "WHERE tc.constraint_type = 'PRIMARY KEY' "
-            "AND tc.table_schema = %s AND tc.table_name = %s",
-            (actual_schema, name),
-        )
+        cur.execute(PRIMARY_KEY_SQL.format(schema="%s", name="%s"), (actual_schema, name))
         key = {str(r[0]) for r in cur.fetchall()}
+    return live_table_from_rows(schema, name, rows, key, like=like, actual_schema=actual_schema)
+
+
+def live_table_from_rows(
+    schema: str | None,
+    name: str,
+    rows: Iterable[Sequence[Any]],
+    key: Iterable[str],
+    *,
+    like: TableSpec | None = None,
+    actual_schema: str | None = None,
+) -> TableSpec:
+    """Describe a live table from its column rows, however they were read (SQL or the Data API).
+
+    :param rows: ``(column_name, data_type, character_maximum_length, numeric_precision,
+        numeric_scale, is_nullable)`` per column, in order (``information_schema.columns`` or
+        Redshift's ``SVV_COLUMNS``).
+    :param key: the primary key's column names.
+    :param like: the declared spec, whose layout and settings are carried over.
+    :raises TableMigrationError: if there are no rows (no such table).
+    """
+    rows = list(rows)
+    key = set(key)
+    if not rows:
+        raise TableMigrationError(
+            f"table {actual_schema or schema or 'current schema'}.{name} does not exist (or has "
+            "no columns); create it with `pulumi up`"
+        )
     columns = []
     for column_name, data_type, length, precision, scale, is_nullable in rows:
         declared = like.column(column_name) if like is not None else None
         columns.append(
             ColumnSpec(
                 name=str(column_name),
-                type=_live_type(str(data_type), length, precision, scale),
+                type=_live_type(
+                    str(data_type),
+                    _int_or_none(length),
+                    _int_or_none(precision),
+                    _int_or_none(scale),
+                ),
                 nullable=is_nullable == "YES" and column_name not in key,
                 primary_key=column_name in key,
                 encode=declared.encode if declared is not None else None,
@@ -318,3 +360,7 @@ def read_live_table(
     except PipelineDefinitionError:
         # The declared DISTKEY/SORTKEY names a column the live table no longer has.
         return carried
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -10,6 +10,12 @@ Column types are kept as canonical SQL type strings (``VARCHAR(256)``, ``INTEGER
 what Redshift creates for it anyway; spelling it out makes PostgreSQL create the same column and lets
 migrations compare lengths.
 
+Types Redshift lacks are refused, naming the table, the column and the type to use: ``ARRAY``,
+``JSON``/``JSONB`` (use ``SUPER`` or ``VARCHAR(MAX)``), ``Uuid`` (use ``CHAR(36)``), ``Enum`` (use
+``VARCHAR``), ``Interval`` (use ``BIGINT`` seconds) and ``LargeBinary`` (use ``VARBYTE``). A column
+name with capitals is warned about: Redshift lower-cases identifiers, so ``COPY ... JSON 'auto'``
+then matches only lower-case keys.
+
 Not supported: interleaved sort keys (refused); column defaults, identity and computed columns,
 foreign keys and constraints other than the primary key (a column that uses one is warned about,
 and the feature is left out of the table). Redshift's ``DISTSTYLE AUTO`` tables are described,
@@ -23,8 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from jaya_pulumi.dsl import warn_once
-from jaya_pulumi.errors import PipelineDefinitionError
+from jaya_pulumi.errors import PipelineDefinitionError, warn_once
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -321,6 +326,47 @@ class TableSpec:
         )
 
 
+def _refused_type(column: sa.Column[Any]) -> str | None:
+    """What to use instead of ``column``'s type when Redshift lacks it, else ``None``."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    col_type: Any = column.type
+    if isinstance(col_type, sa.Interval | postgresql.INTERVAL):  # Interval decorates DateTime
+        return (
+            "Interval: Redshift tables take no bare INTERVAL column (what sa.Interval compiles "
+            "to); store the duration as "
+            "BIGINT seconds (sa.BigInteger) or as text in VARCHAR"
+        )
+    while isinstance(col_type, sa.TypeDecorator):  # PickleType and user decorators: what is stored
+        col_type = col_type.impl_instance
+    if isinstance(col_type, sa.ARRAY):
+        return (
+            "ARRAY: Redshift has no array columns; store the list in SUPER "
+            "(sqlalchemy_redshift.dialect.SUPER) or as JSON text in VARCHAR(MAX)"
+        )
+    if isinstance(col_type, sa.JSON | postgresql.HSTORE):
+        name = type(col_type).__name__
+        return (
+            f"{name}: Redshift has no {name} type; use SUPER (sqlalchemy_redshift.dialect.SUPER) "
+            "or VARCHAR(MAX) (sa.String(65535))"
+        )
+    if isinstance(col_type, sa.Uuid):
+        return "Uuid: Redshift has no UUID type; use CHAR(36) (sa.CHAR(36)) holding its text form"
+    if isinstance(col_type, sa.Enum):
+        longest = max((len(v) for v in col_type.enums), default=1)
+        return (
+            f"Enum: Redshift has no enumerated types; use VARCHAR({max(longest, 1)}) "
+            f"(sa.String({max(longest, 1)}))"
+        )
+    if isinstance(col_type, sa.LargeBinary):
+        return (
+            "LargeBinary: Redshift has no BYTEA or BLOB; use VARBYTE "
+            "(sa.VARBINARY(n): Redshift's VARBINARY is VARBYTE)"
+        )
+    return None
+
+
 def _column_spec(column: sa.Column[Any]) -> ColumnSpec:
     from sqlalchemy_redshift.dialect import RedshiftDialect_psycopg2
 
@@ -406,7 +452,22 @@ def table_spec(
                 f"table {table_name!r}: {column!r} is not a SQLAlchemy Column; "
                 "pass sa.Column('name', sa.String) objects"
             )
+        refused = _refused_type(column)
+        if refused is not None:
+            raise PipelineDefinitionError(
+                f"table {table_name!r} column {column.name!r} has type {refused}"
+            )
         _warn_unsupported(table_name, column)
+        if column.name != column.name.lower():
+            warn_once(
+                f"table {table_name!r} column {column.name!r}: Redshift lower-cases identifiers, "
+                f"so the column is {column.name.lower()!r} and COPY ... JSON 'auto' fills it only "
+                f"from the key {column.name.lower()!r}; records keyed {column.name!r} load NULL. "
+                f"Name the column {column.name.lower()!r}, send lower-case keys, or load with "
+                "copy_options=\"JSON 'auto ignorecase' GZIP\"",
+                UserWarning,
+                stacklevel=3,
+            )
         built.append(_column_spec(column))
     return TableSpec(
         schema=schema,

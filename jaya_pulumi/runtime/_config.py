@@ -1,7 +1,13 @@
 """Read the environment variables jaya_pulumi sets on every function it deploys.
 
 ``JAYA_DESTINATIONS`` and ``JAYA_SOURCES`` are JSON lists written by the deployment layer; see
-:func:`destinations`, :func:`streams` and :func:`sources`.
+:func:`destinations`, :func:`streams` and :func:`sources`. A ``JAYA_DESTINATIONS`` entry is one of
+
+- ``{"type": "s3", "bucket": ..., "prefix": ...}``: an :class:`S3Destination`;
+- ``{"type": "firehose", "name": ..., "stream": ...}``: see :func:`streams`;
+- ``{"type": "sqs", "name": ..., "url": ..., "arn": ...}``: a :class:`QueueDestination` (``url`` or
+  ``arn`` may be left out, the other is derived from it; ``name`` defaults to the queue's name);
+- ``{"type": "sns", "name": ..., "arn": ...}``: a :class:`TopicDestination`.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from .errors import RuntimeConfigurationError
 __all__ = [
     "DESTINATIONS_VARIABLE",
     "SOURCES_VARIABLE",
+    "Destination",
+    "QueueDestination",
     "S3Destination",
     "S3Source",
+    "TopicDestination",
     "destinations",
     "sources",
     "streams",
@@ -46,6 +55,32 @@ class S3Destination:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueDestination:
+    """A downstream SQS queue the function sends messages to (see :func:`~jaya_pulumi.runtime.send`)."""
+
+    name: str
+    """The pipeline's name for the queue (the ``SQS(name)`` node)."""
+    url: str
+    """The queue's URL, as ``SendMessage`` takes it."""
+    arn: str
+    """The queue's ARN."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicDestination:
+    """A downstream SNS topic the function publishes to (see :func:`~jaya_pulumi.runtime.send`)."""
+
+    name: str
+    """The pipeline's name for the topic (the ``SNS(name)`` node)."""
+    arn: str
+    """The topic's ARN, as ``Publish`` takes it."""
+
+
+Destination = S3Destination | QueueDestination | TopicDestination
+"""What :func:`destinations` returns: a bucket, a queue or a topic."""
+
+
+@dataclass(frozen=True, slots=True)
 class S3Source:
     """An upstream S3 bucket whose events (under ``prefix``) trigger the function."""
 
@@ -53,8 +88,12 @@ class S3Source:
     prefix: str = ""
 
 
-def destinations(environ: Mapping[str, str] | None = None) -> list[S3Destination]:
-    """Return the function's downstream S3 buckets, in the order of the pipeline's edges.
+def destinations(environ: Mapping[str, str] | None = None) -> list[Destination]:
+    """Return the function's downstream buckets, queues and topics, in the order of the edges.
+
+    Each is typed: an :class:`S3Destination`, a :class:`QueueDestination` or a
+    :class:`TopicDestination` (Firehoses are in :func:`streams`). A function whose edges lead
+    only to buckets gets only ``S3Destination``\\ s.
 
     :param environ: where to read ``JAYA_DESTINATIONS``; defaults to ``os.environ``.
     :raises RuntimeConfigurationError: the variable is missing or malformed.
@@ -88,9 +127,9 @@ def sources(environ: Mapping[str, str] | None = None) -> list[S3Source]:
 
 def _parse_destinations(
     environ: Mapping[str, str] | None,
-) -> tuple[list[S3Destination], dict[str, str]]:
-    """Validate every ``JAYA_DESTINATIONS`` entry; return the S3 buckets and the Firehose map."""
-    buckets: list[S3Destination] = []
+) -> tuple[list[Destination], dict[str, str]]:
+    """Validate every ``JAYA_DESTINATIONS`` entry; return the typed ones and the Firehose map."""
+    buckets: list[Destination] = []
     firehoses: dict[str, str] = {}
     variable = DESTINATIONS_VARIABLE
     for index, entry in enumerate(_load(variable, environ)):
@@ -111,9 +150,44 @@ def _parse_destinations(
                     f"Firehose {name!r} maps to two streams, {firehoses[name]!r} and {stream!r}",
                 )
             firehoses[name] = stream
+        elif kind == "sqs":
+            buckets.append(_queue(index, entry))
+        elif kind == "sns":
+            arn = _string(variable, index, entry, "arn")
+            name = _string(variable, index, entry, "name", default="") or arn.rsplit(":", 1)[-1]
+            buckets.append(TopicDestination(name=name, arn=arn))
         else:
-            _invalid(variable, f"entry {index} has type {kind!r}; expected 's3' or 'firehose'")
+            _invalid(
+                variable,
+                f"entry {index} has type {kind!r}; expected 's3', 'firehose', 'sqs' or 'sns'",
+            )
     return buckets, firehoses
+
+
+def _queue(index: int, entry: Mapping[str, Any]) -> QueueDestination:
+    """A ``{"type": "sqs"}`` entry as a QueueDestination; a missing URL or ARN is derived."""
+    variable = DESTINATIONS_VARIABLE
+    url = _string(variable, index, entry, "url", default="")
+    arn = _string(variable, index, entry, "arn", default="")
+    if arn:
+        parts = arn.split(":")
+        if len(parts) != 6 or parts[:3] != ["arn", parts[1], "sqs"] or not parts[5]:
+            _invalid(variable, f"entry {index} has {arn!r}, not an SQS queue ARN")
+        if not url:
+            partition, region, account, name = parts[1], parts[3], parts[4], parts[5]
+            suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+            url = f"https://sqs.{region}.{suffix}/{account}/{name}"
+    elif url:
+        host, _, path = url.removeprefix("https://").partition("/")
+        account, _, name = path.partition("/")
+        region = host.split(".")[1] if host.count(".") >= 2 else ""
+        if not (account and name and region):
+            _invalid(variable, f"entry {index} has {url!r}, not an SQS queue URL")
+        arn = f"arn:aws:sqs:{region}:{account}:{name}"
+    else:
+        _invalid(variable, f"entry {index} needs the queue's 'url' or 'arn', got {entry!r}")
+    name = _string(variable, index, entry, "name", default="") or arn.rsplit(":", 1)[-1]
+    return QueueDestination(name=name, url=url, arn=arn)
 
 
 def _load(variable: str, environ: Mapping[str, str] | None) -> list[dict[str, Any]]:

@@ -1,8 +1,12 @@
 """Parse S3 event notifications into :class:`S3Object` values.
 
-Supported: S3 event notifications delivered straight to Lambda, and the same notifications wrapped
-by SNS or SQS. Not supported: EventBridge "Object Created" events (they have another shape).
-``s3:TestEvent`` messages, which S3 sends when a notification is configured, are ignored.
+Supported: S3 event notifications delivered straight to Lambda; the same notifications wrapped by
+SNS, by SQS, or by SNS then SQS (a queue subscribed to a topic, with or without raw message
+delivery); and S3's EventBridge events (``"source": "aws.s3"``, ``Object Created`` /
+``Object Deleted``), straight or through an SQS queue. An EventBridge event's key is taken as it
+is (EventBridge does not URL-encode it) and its ``reason`` becomes the notification's event name
+(``PutObject`` -> ``ObjectCreated:Put``). ``s3:TestEvent`` messages, which S3 sends when a
+notification is configured, are ignored.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ def s3_objects(event: Mapping[str, Any]) -> list[S3Object]:
         raise EventFormatError(f"expected an S3 event notification (a dict), got {_brief(event)}")
     if event.get("Event") == "s3:TestEvent":
         return []
+    if event.get("source") == "aws.s3" and isinstance(event.get("detail"), Mapping):
+        return [_parse_eventbridge(event)]
+    if event.get("Type") == "Notification" and "Message" in event:  # SNS's envelope, in SQS
+        return s3_objects(_unwrap(0, event["Message"]))
     records = event.get("Records")
     if not isinstance(records, list):
         raise EventFormatError(
@@ -92,6 +100,46 @@ def _parse_record(index: int, record: Mapping[str, Any]) -> S3Object:
     except (KeyError, TypeError, ValueError) as exc:
         raise EventFormatError(
             f"record {index} lacks s3.bucket.name or s3.object.key ({exc!r}): {_brief(record)}"
+        ) from exc
+
+
+_EVENTBRIDGE_REASONS = {
+    "PutObject": "ObjectCreated:Put",
+    "POST Object": "ObjectCreated:Post",
+    "PostObject": "ObjectCreated:Post",
+    "CopyObject": "ObjectCreated:Copy",
+    "CompleteMultipartUpload": "ObjectCreated:CompleteMultipartUpload",
+}
+
+
+def _parse_eventbridge(event: Mapping[str, Any]) -> S3Object:
+    """Turn S3's EventBridge event (``detail-type`` ``Object Created``, ...) into an S3Object."""
+    detail = event["detail"]
+    kind = str(event.get("detail-type", ""))
+    try:
+        obj = detail["object"]
+        if kind == "Object Created":
+            reason = str(detail.get("reason", ""))
+            name = _EVENTBRIDGE_REASONS.get(reason, f"ObjectCreated:{reason}")
+        elif kind == "Object Deleted":
+            marker = detail.get("deletion-type") == "Delete Marker Created"
+            name = "ObjectRemoved:DeleteMarkerCreated" if marker else "ObjectRemoved:Delete"
+        else:
+            name = kind
+        version = obj.get("version-id")
+        return S3Object(
+            bucket=str(detail["bucket"]["name"]),
+            key=str(obj["key"]),
+            size=int(obj.get("size", 0)),
+            event_name=name,
+            event_time=str(event.get("time", "")),
+            version_id=None if version in (None, "", "null") else str(version),
+            etag=obj.get("etag") or obj.get("eTag") or None,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EventFormatError(
+            f"S3's EventBridge event lacks detail.bucket.name or detail.object.key ({exc!r}): "
+            f"{_brief(event)}"
         ) from exc
 
 

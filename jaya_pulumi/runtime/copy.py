@@ -4,7 +4,8 @@ The destination key is the destination's prefix followed by the source key with 
 (the trigger filter prefix from ``JAYA_SOURCES``) removed. Copies use boto3's managed copy, so
 objects over 5 GB are copied in parts (``UploadPartCopy``). Events other than
 ``ObjectCreated:*`` are skipped; an object whose destination would be itself is skipped with a
-warning.
+warning. Behind SQS each message is copied on its own and the ones that fail are reported as
+partial batch failures (``batchItemFailures``), so SQS retries only them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._batch import each_message, is_sqs_batch
 from ._clients import client
-from ._config import S3Source, destinations, sources
+from ._config import S3Destination, S3Source, destinations, sources
 from ._events import S3Object, s3_objects
 from ._logging import handler_logger
 from .errors import RuntimeConfigurationError, s3_access_denied
@@ -42,11 +44,30 @@ def handler(
     :param transfer_config: boto3 ``TransferConfig`` for the managed copy (multipart threshold...).
     :param environ: where to read ``JAYA_*`` variables; defaults to ``os.environ``.
     :return: ``{"copied": [{"source": "s3://...", "destination": "s3://...", "size": n}],
-        "skipped": [{"source": "s3://...", "reason": "..."}]}``
+        "skipped": [{"source": "s3://...", "reason": "..."}]}``; behind SQS, the partial batch
+        response of :func:`~jaya_pulumi.runtime.each_message`, one such result per message.
     """
+    if is_sqs_batch(event):
+        return each_message(
+            event,
+            lambda one: _copy(
+                one, s3_client=s3_client, transfer_config=transfer_config, environ=environ
+            ),
+        )
+    return _copy(event, s3_client=s3_client, transfer_config=transfer_config, environ=environ)
+
+
+def _copy(
+    event: Mapping[str, Any],
+    *,
+    s3_client: S3Client | None,
+    transfer_config: TransferConfig | None,
+    environ: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The copy of one event's objects (see :func:`handler`)."""
     logger = handler_logger(__name__)
     objects = s3_objects(event)
-    targets = destinations(environ)
+    targets = [d for d in destinations(environ) if isinstance(d, S3Destination)]
     if not targets:
         raise RuntimeConfigurationError(
             "JAYA_DESTINATIONS names no S3 bucket, so there is nowhere to copy to: connect the "

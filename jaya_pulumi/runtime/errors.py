@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AccessDeniedError",
     "DeliveryError",
     "EventFormatError",
     "JayaRuntimeError",
     "MapResultError",
+    "MessageTooLargeError",
     "RecordTooLargeError",
     "RuntimeConfigurationError",
     "S3AccessDeniedError",
@@ -53,7 +55,16 @@ class S3AccessDeniedError(JayaRuntimeError, PermissionError):
     """S3 answered 403 to a call the function made; the message names the permission it needed."""
 
 
+class AccessDeniedError(JayaRuntimeError, PermissionError):
+    """SQS or SNS refused a message the function sent; the message names the permission needed."""
+
+
+class MessageTooLargeError(JayaRuntimeError, ValueError):
+    """A message to a queue or topic exceeds the 256 KiB SQS and SNS accept."""
+
+
 _DENIED = frozenset({"403", "AccessDenied", "Forbidden"})
+_READS = frozenset({"s3:GetObject", "s3:GetObjectVersion"})
 
 
 def s3_access_denied(
@@ -80,6 +91,15 @@ def s3_access_denied(
         if any(action == "s3:GetObjectVersion" for action, _ in needs)
         else ""
     )
+    if any(action in _READS for action, _ in needs):
+        # AWS answers 403, not 404, for a missing key when the role may not list the bucket
+        hint += (
+            " If the role has that, the object may not exist (deleted, or never written): S3 "
+            "answers 403 rather than 404 for a missing key when the role lacks s3:ListBucket "
+            "on the bucket."
+        )
+    said = str(error.get("Message") or "")
+    told = f" S3 said: {said}" if said and said not in ("Access Denied", "Forbidden") else ""
     return S3AccessDeniedError(
-        f"S3 denied access (403) while {doing}: the function's role needs {wanted}.{hint}"
+        f"S3 denied access (403) while {doing}: the function's role needs {wanted}.{hint}{told}"
     )

@@ -21,6 +21,10 @@ Memory stays flat whatever the object's size: one decompression buffer, one line
 call's worth of records per stream (a single line is held whole, so a "line" of gigabytes is not
 supported).
 
+Behind SQS each message is mapped on its own and the ones that fail are reported as partial batch
+failures (``batchItemFailures``), so SQS retries only them (records the failed message sent before
+it failed are sent again: at-least-once, as on S3's retries).
+
 Record encoding: a ``dict`` becomes ``json.dumps(record) + "\\n"``; a ``str`` is UTF-8 encoded
 with a newline appended when missing; ``bytes`` are sent as they are.
 """
@@ -37,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._batch import each_message, is_sqs_batch
 from ._clients import client
 from ._config import streams
 from ._events import s3_objects
@@ -135,7 +140,69 @@ def handler(
     :raises RecordTooLargeError: a record is over 1,000 KiB.
     :raises UnknownFirehoseError: ``map_function`` named a Firehose not connected to the function.
     :raises DeliveryError: Firehose kept rejecting records past the retry budget.
+
+    Behind SQS the return value is the partial batch response of
+    :func:`~jaya_pulumi.runtime.each_message`, with one such summary per message.
     """
+    if is_sqs_batch(event):
+        return each_message(
+            event,
+            lambda one: _map_objects(
+                one,
+                context,
+                open_function=open_function,
+                map_function=map_function,
+                batch_size=batch_size,
+                s3_client=s3_client,
+                firehose_client=firehose_client,
+                sleep=sleep,
+                clock=clock,
+                max_retry_seconds=max_retry_seconds,
+                jitter=jitter,
+                base_delay=base_delay,
+                max_delay=max_delay,
+                environ=environ,
+                bad_lines=bad_lines,
+            ),
+        )
+    return _map_objects(
+        event,
+        context,
+        open_function=open_function,
+        map_function=map_function,
+        batch_size=batch_size,
+        s3_client=s3_client,
+        firehose_client=firehose_client,
+        sleep=sleep,
+        clock=clock,
+        max_retry_seconds=max_retry_seconds,
+        jitter=jitter,
+        base_delay=base_delay,
+        max_delay=max_delay,
+        environ=environ,
+        bad_lines=bad_lines,
+    )
+
+
+def _map_objects(
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    open_function: Callable[[Any], Iterable[Any]] = gzip.open,
+    map_function: MapFunction,
+    batch_size: int = 499,
+    s3_client: S3Client | None = None,
+    firehose_client: FirehoseClient | None = None,
+    sleep: Callable[[float], object] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    max_retry_seconds: float = DEFAULT_MAX_RETRY_SECONDS,
+    jitter: Callable[[], float] = random.random,
+    base_delay: float = 0.05,
+    max_delay: float = 5.0,
+    environ: Mapping[str, str] | None = None,
+    bad_lines: str = "quarantine",
+) -> dict[str, Any]:
+    """The mapping of one event's objects (see :func:`handler`)."""
     logger = handler_logger(_logger_name)
     if bad_lines not in ("quarantine", "fail"):
         raise RuntimeConfigurationError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -72,6 +73,60 @@ def test_show_of_a_missing_object_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["local", str(EXAMPLE), "--show", "tsa-rajiv-bucket2/nope"])
     assert result.exit_code == 2
     assert "cannot read 'tsa-rajiv-bucket2/nope'" in result.output
+
+
+QUARANTINING = """
+import gzip
+import json
+
+import sqlalchemy as sa
+
+from jaya_pulumi import S3, ConfigSecret, Firehose, MapS3ToFirehoseLambda, Pipeline, Table
+
+DB = {"db-name": "db", "db-user": "u", "db-passwd": ConfigSecret("dbPassword"), "db-server": "wh"}
+
+
+def strict_mapper(line, bucket, key):
+    record = json.loads(line)
+    if "n" not in record:
+        raise ValueError(f"no n in {line!r}")
+    return [{"firehose_name": "cli-quarantine", "result": [record]}]
+
+
+piper = Pipeline("cli-bad-lines", [
+    S3("cli-bad-src", on=[S3.ALL_CREATED_OBJECTS])
+    >> MapS3ToFirehoseLambda(open_function=gzip.open, map_function=strict_mapper)
+    >> Firehose("cli-quarantine", "db", "u", ConfigSecret("dbPassword"), "wh", "events",
+                "cli-bad-hold", "cli-bad-role", prefix="staged/")
+    >> Table(DB, "events", sa.Column("n", sa.Integer))
+])
+"""
+
+
+def test_the_summary_line_counts_quarantined_lines_as_rejected(tmp_path: Path) -> None:
+    file = tmp_path / "cli_quarantining.py"
+    file.write_text(QUARANTINING)
+    data = tmp_path / "lines.json.gz"
+    data.write_bytes(gzip.compress(b'{"n": 1}\n{"m": 2}\n{"n": 3}\n'))
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "local",
+            str(file),
+            "--secret",
+            "dbPassword=local-password",
+            "--put",
+            f"cli-bad-src/lines.json.gz={data}",
+        ],
+    )
+
+    sys.modules.pop("cli_quarantining", None)  # jaya local imported it under its stem
+    assert result.exit_code == 0, result.output
+    assert (
+        "1 file(s) put, 1 invocation(s) ok, 0 failed, 2 object(s) written, "
+        "2 row(s) loaded, 1 line(s) rejected."
+    ) in result.output.splitlines(), result.output
 
 
 def test_one_large_file_is_streamed_with_a_bar_of_its_bytes(tmp_path: Path) -> None:

@@ -60,9 +60,13 @@ def beside(tmp_path: Path) -> Iterator[Path]:
     sys.modules.pop(name, None)
 
 
-def test_load_pipelines_of_the_seed_example_returns_its_pipeline_and_deploys_nothing() -> None:
+def test_load_pipelines_of_the_seed_example_returns_its_pipeline_and_deploys_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from jaya_pulumi._loader import recorded_deploys
 
+    # Run the file itself, even when an earlier test imported it: only a run records the call.
+    monkeypatch.delitem(sys.modules, SEED.stem, raising=False)
     before = len(recorded_deploys())
     found = jaya_pulumi.load_pipelines(SEED)  # a real deploy would raise PulumiNotInstalledError
     assert [p.name for p in found] == ["my-trial"]
@@ -103,6 +107,21 @@ def test_the_same_file_works_under_test_and_synth(beside: Path, tmp_path: Path) 
     )
     s = synth(program)
     s.resource_count_is("aws:lambda/function:Function", 1)
+
+
+def test_synth_of_the_pipeline_file_itself_ships_the_handler_by_reference(beside: Path) -> None:
+    s = synth(beside)  # a pipeline file, not a program: loaded as jaya local loads it
+    s.resource_count_is("aws:lambda/function:Function", 1)
+    code = s.get("aws:lambda/function:Function").inputs["code"]
+    shipped = code.assets[f"{beside.stem}.py"]
+    assert shipped.text == BESIDE  # the module itself, imported by name inside Lambda
+    assert json.dumps(beside.stem) in code.assets["jaya_entry.py"].text
+
+
+def test_synth_of_the_seed_style_example_builds_its_pipeline_without_deploying() -> None:
+    s = synth(SEED)  # ends in deploy.deploy_pipeline(...): recorded, then built under the mocks
+    s.resource_count_is("jaya:index:Pipeline", 1)
+    s.resource_count_is("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", 1)
 
 
 def test_the_seed_example_ships_its_mapper_by_value_saying_why() -> None:

