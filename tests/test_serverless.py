@@ -303,3 +303,50 @@ def test_two_declarations_of_one_workgroup_are_refused() -> None:
     source = S3("raw-bkt", on=[S3.ALL_CREATED_OBJECTS])
     with pytest.raises(PipelineDefinitionError, match="both declare workgroup 'analytics'"):
         Pipeline("p", [source >> fn >> [one >> first, two >> second]])
+
+
+def test_a_warehouse_without_a_public_endpoint_is_created_private() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics", publicly_accessible=False)
+    table = Table(wh.db_conf, "events", *columns())
+    s = run(Pipeline("private", [table]))
+    assert s.get(WORKGROUP).inputs["publiclyAccessible"] is False
+
+
+def test_for_table_refuses_a_warehouse_firehose_cannot_reach() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics", publicly_accessible=False)
+    table = Table(wh.db_conf, "events", *columns())
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"cannot load Table\('events'\): RedshiftServerless\('analytics'\) has "
+        r"publicly_accessible=False.*Leave publicly_accessible=True",
+    ):
+        Firehose.for_table(table, "events", "holding-bkt", "loader")
+
+
+def test_a_tables_statement_timeout_and_region_reach_the_data_api_provider() -> None:
+    conf = {
+        "db-name": "dev",
+        "workgroup": "analytics",
+        "secret-arn": SECRET,
+        "statement-timeout": 3600,
+        "region": "us-east-1",
+    }
+    table = run(pipeline(conf)[0]).get(TABLE)
+    assert table.inputs["statementTimeout"] == 3600.0  # the node sets how long a statement may run
+    assert table.inputs["region"] == "us-east-1"
+    default = run(pipeline({"db-name": "dev", "workgroup": "analytics", "secret-arn": SECRET})[0])
+    assert default.get(TABLE).inputs["statementTimeout"] == 1800.0  # wide tables: not CDK's 60 s
+
+
+def test_a_warehouse_joined_with_rshift_is_refused_with_the_way_to_use_it() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics")
+    table = Table(wh.db_conf, "events", *columns())
+    source = S3("raw-bkt", on=[S3.ALL_CREATED_OBJECTS])
+    for join in (lambda: source >> wh, lambda: Pipeline("p", [table, wh])):
+        with pytest.raises(
+            PipelineDefinitionError,
+            match=r"Cannot use RedshiftServerless\('analytics'\) in a pipeline: a warehouse is "
+            r"not a node of the >> graph\. Give its db_conf to the tables it hosts "
+            r"\(wh = RedshiftServerless\(\.\.\.\); table = Table\(wh\.db_conf",
+        ):
+            join()

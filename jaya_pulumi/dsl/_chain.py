@@ -110,6 +110,15 @@ class Chain:
                 _unique(n for p in parts for n in p.nodes),
                 _unique(e for p in parts for e in p.edges),
             )
+        from jaya_pulumi.dsl._warehouse import RedshiftServerless  # it imports this module
+
+        if isinstance(item, RedshiftServerless):
+            raise PipelineDefinitionError(
+                f"Cannot use {item.label} in a pipeline: a warehouse is not a node of the >> "
+                "graph. Give its db_conf to the tables it hosts (wh = RedshiftServerless(...); "
+                "table = Table(wh.db_conf, 'events', ...); stream = Firehose.for_table(table, "
+                "...)) and join the stream and the table: the pipeline creates the warehouse."
+            )
         raise PipelineDefinitionError(
             f"Cannot use {item!r} (a {type(item).__name__}) in a pipeline: only nodes such as "
             "S3(...), SQS(...), SNS(...), Schedule(...), AWSLambda(...), Firehose(...) and "

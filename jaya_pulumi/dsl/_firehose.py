@@ -16,6 +16,7 @@ from jaya_pulumi.dsl._chain import Node
 from jaya_pulumi.dsl._function import AWSLambda, HandlerRef, check_signature
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
 from jaya_pulumi.dsl._table import Table, check_secret
+from jaya_pulumi.dsl._warehouse import WarehouseRef
 from jaya_pulumi.errors import PipelineDefinitionError, warn_once
 
 __all__ = [
@@ -129,6 +130,21 @@ class MapS3ToFirehoseLambda(AWSLambda):
             alias=alias,
             description=settings.pop("description", "Maps S3 objects to Firehose (jaya_pulumi)"),
             **settings,
+        )
+
+
+def _check_reachable(where: str, table: Table) -> None:
+    """Refuse a table in a ``RedshiftServerless`` without a public endpoint: Firehose cannot reach it.
+
+    :raises PipelineDefinitionError: naming the stream, the table and the warehouse.
+    """
+    ref = table.db_conf.get("workgroup")
+    if isinstance(ref, WarehouseRef) and not ref.warehouse.publicly_accessible:
+        raise PipelineDefinitionError(
+            f"{where} cannot load {table.label}: {ref.warehouse.label} has "
+            "publicly_accessible=False, and Firehose reaches Redshift only over a public "
+            "endpoint. Leave publicly_accessible=True (the ingress rule admits only Firehose's "
+            "address block), or load the table some other way."
         )
 
 
@@ -356,7 +372,9 @@ class Firehose(Node):
         :param region_name: the stream's region; ``None``: the table's ``db_conf`` ``region``,
             else the stack's.
         :raises PipelineDefinitionError: ``table`` is not a Table, or its ``db_conf`` logs in with
-            IAM temporary credentials (``db-user`` with ``cluster``), which Firehose cannot use.
+            IAM temporary credentials (``db-user`` with ``cluster``), which Firehose cannot use,
+            or it lives in a ``RedshiftServerless(..., publicly_accessible=False)``, which
+            Firehose cannot reach.
         """
         _check_stream_name(firehose_name)
         where = f"Firehose.for_table(..., {firehose_name!r}, ...)"
@@ -410,6 +428,7 @@ class Firehose(Node):
                 **common,
             )
         else:
+            _check_reachable(where, table)
             database_name = conf["db-name"]
             if not isinstance(database_name, str) or not database_name:
                 raise PipelineDefinitionError(

@@ -40,6 +40,9 @@ ENVIRONMENT: dict[str, str | None] = {
     "AWS_DEFAULT_PROFILE": None,
     "AWS_ENDPOINT_URL": None,
     "AWS_ENDPOINT_URL_S3": None,
+    # objects over 256 KiB live in moto's temporary files rather than in memory (moto: 5 MiB),
+    # so that what Firehose stages does not make the process grow with the input
+    "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(256 * 1024),
 }
 """Set (or, for ``None``, cleared) for the harness's lifetime: fake credentials, moto's endpoints."""
 

@@ -106,6 +106,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._session: boto3.session.Session | None = None
         self._sandbox = Sandbox()
         self._started = False
+        self._s3_calls = []
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
         self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
         self._iam = Authorizer(
@@ -191,7 +192,9 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
                 *self._delivery_hooks(),
                 ("before-parameter-build", self._iam.remember),
                 ("after-call", self._iam.after_call),
+                ("before-call.s3", self._s3_call_begins),
                 ("after-call.s3", self._record_write),
+                ("after-call.s3", self._s3_call_ends),
                 ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
                 *self._redshift.data_api_hooks(self.account),

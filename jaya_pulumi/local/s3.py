@@ -39,6 +39,8 @@ class S3Dispatch:
 
     retries: int
     account: Account
+    _s3_calls: list[list[tuple[str, Any, str, str]]]
+    """One list per S3 call in flight: the notifications it sent, run once it is answered."""
     client: Callable[..., Any]
     """The harness's boto3 client factory (``client(service, region)``)."""
 
@@ -75,7 +77,35 @@ class S3Dispatch:
     def _on_notification(
         self, account_id: str, event_body: Any, fn_arn: str, region_name: str
     ) -> None:
-        """Replacement for moto's Lambda invoke: run the target's archive (async semantics)."""
+        """Replacement for moto's Lambda invoke: run the target's archive (async semantics).
+
+        Inside an S3 call (moto sends the event before it answers), the run waits until that call
+        has its answer (:meth:`_s3_call_ends`): moto's copies of the request are gone by then, so
+        a large object is not held twice while the function reads it.
+        """
+        if self._s3_calls:
+            self._s3_calls[-1].append((account_id, event_body, fn_arn, region_name))
+            return
+        self._notify(account_id, event_body, fn_arn, region_name)
+
+    def _s3_call_begins(self, context: dict[str, Any], **_: Any) -> None:
+        """``before-call.s3``: notifications moto sends during this call run after it."""
+        pending: list[tuple[str, Any, str, str]] = []
+        context["jaya_s3_pending"] = pending
+        self._s3_calls.append(pending)
+
+    def _s3_call_ends(self, context: Mapping[str, Any], **_: Any) -> None:
+        """``after-call.s3``: run what the call's notifications queued, in order."""
+        pending = context.get("jaya_s3_pending")
+        if pending is None:
+            return
+        while self._s3_calls:  # and any a call left behind, had it raised before its answer
+            if self._s3_calls.pop() is pending:
+                break
+        for notification in pending:
+            self._on_notification(*notification)
+
+    def _notify(self, account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         target = self.account.targets.get(fn_arn)
         if target is None:
             return

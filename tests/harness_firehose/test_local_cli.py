@@ -29,3 +29,29 @@ def test_jaya_local_loads_the_table_and_says_how_many_rows(tmp_path: Path) -> No
         r"s3://my-holding-bucket/my-firehose-prefix\S+\s+\S+ B\s+written by Firehose", result.output
     )
     assert "did not fit" not in result.output
+
+
+SERVERLESS = Path(__file__).parents[2] / "examples" / "s3_to_redshift_serverless.py"
+
+
+def test_jaya_graph_and_local_on_the_serverless_example_read_as_the_readme_shows(
+    tmp_path: Path,
+) -> None:
+    graph = CliRunner().invoke(main, ["graph", str(SERVERLESS)])
+    assert graph.exit_code == 0, graph.output
+    assert 'n5[\\"RedshiftServerless<br/>analytics-{stack}/analytics-{stack}"/]' in graph.output
+    assert '    n5 -.->|"hosts"| n4' in graph.output
+
+    data = tmp_path / "clicks.json.gz"
+    data.write_bytes(
+        gzip.compress(b'{"user_id": 7, "page": "/home", "at": "2026-12-02T18:00:00Z"}\n')
+    )
+    local = CliRunner().invoke(
+        main, ["local", str(SERVERLESS), "--put", f"clicks-drop-local/clicks.json.gz={data}"]
+    )
+    assert local.exit_code == 0, local.output
+    assert (
+        "1 file(s) put, 1 invocation(s) ok, 0 failed, 1 object(s) written, 1 row(s) loaded, "
+        "0 line(s) rejected." in local.output
+    )
+    assert re.search(r"^  clicks\s+1$", local.output, re.M), local.output

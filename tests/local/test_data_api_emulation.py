@@ -241,3 +241,19 @@ def test_svv_columns_and_pg_table_def_describe_a_table(client: Any) -> None:
             {"booleanValue": False},
         ],
     ]
+
+
+def test_a_secret_without_a_password_is_refused_as_the_service_does(client: Any) -> None:
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = secrets.create_secret(Name="no-password", SecretString='{"username": "admin"}')["ARN"]
+    code, message = error_of(
+        client.execute_statement,
+        Sql="SELECT 1",
+        WorkgroupName="analytics",
+        Database="dev",
+        SecretArn=arn,
+    )
+    assert (code, message) == (
+        "ValidationException",
+        "username and password in secret cannot be empty",
+    )

