@@ -59,13 +59,18 @@ def run(p: Pipeline) -> Synthesis:
     return synth(p, config={"aws:region": "us-east-1"})
 
 
+_SECRET_IDS = ("SecretArn", "SecretKmsKeyId")
+
+
 def passwords(value: Any, path: str = "") -> list[str]:
-    """Paths of every input key that names a password, except ``manageAdminPassword: true``."""
+    """Paths of every key that names a password, except ``manageAdminPassword: true`` and the
+    ARN or KMS key of the secret that holds it (``adminPasswordSecretArn``)."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}"
-            if "passw" in key.lower() and not (key == "manageAdminPassword" and item is True):
+            managed = key == "manageAdminPassword" and item is True
+            if "passw" in key.lower() and not managed and not key.endswith(_SECRET_IDS):
                 found.append(where)
             found += passwords(item, where)
     elif isinstance(value, list):
@@ -85,7 +90,9 @@ def test_serverless_pipeline_registers_no_password_and_loads_with_the_managed_se
 
     for resource in s.resources:
         assert passwords(resource.inputs) == [], resource
+        assert passwords(resource.state) == [], resource  # nor in any output or state
         assert not resource.secret_inputs & {"password", "adminUserPassword"}, resource
+    assert passwords(s.outputs) == []
 
     namespace = s.get(NAMESPACE)
     assert namespace.inputs["manageAdminPassword"] is True
