@@ -357,3 +357,31 @@ def test_a_warehouse_joined_with_rshift_is_refused_with_the_way_to_use_it() -> N
             r"\(wh = RedshiftServerless\(\.\.\.\); table = Table\(wh\.db_conf",
         ):
             join()
+
+
+def test_a_stream_in_another_region_than_its_warehouse_is_refused() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics", region_name="eu-west-1")
+    table = Table(wh.db_conf, "events", *columns())
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"the stream is in 'us-east-1' and RedshiftServerless\('analytics'\) in "
+        r"'eu-west-1'.*Drop region_name",
+    ):
+        Firehose.for_table(table, "events", "holding-bkt", "loader", region_name="us-east-1")
+    same = Firehose.for_table(table, "events", "holding-bkt", "loader")
+    assert same.region_name == "eu-west-1"  # the warehouse's region, by default
+
+    stack_wh = RedshiftServerless("analytics-ns", "analytics")  # the stack's region: at deploy
+    stack_table = Table(stack_wh.db_conf, "events", *columns())
+    stream = Firehose.for_table(
+        stack_table, "events", "holding-bkt", "loader", region_name="eu-west-1"
+    )
+    mapper_fn = MapS3ToFirehoseLambda(map_function=mapper, region_name="eu-west-1")
+    source = S3("raw-bkt", "eu-west-1", on=[S3.ALL_CREATED_OBJECTS])
+    p = Pipeline("p", [source >> mapper_fn >> stream >> stack_table])
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Firehose\('events'\) is in 'eu-west-1' and RedshiftServerless\('analytics'\), "
+        r"which it loads, in 'us-east-1'",
+    ):
+        run(p)
