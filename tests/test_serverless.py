@@ -59,13 +59,18 @@ def run(p: Pipeline) -> Synthesis:
     return synth(p, config={"aws:region": "us-east-1"})
 
 
+_SECRET_IDS = ("SecretArn", "SecretKmsKeyId")
+
+
 def passwords(value: Any, path: str = "") -> list[str]:
-    """Paths of every input key that names a password, except ``manageAdminPassword: true``."""
+    """Paths of every key that names a password, except ``manageAdminPassword: true`` and the
+    ARN or KMS key of the secret that holds it (``adminPasswordSecretArn``)."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}"
-            if "passw" in key.lower() and not (key == "manageAdminPassword" and item is True):
+            managed = key == "manageAdminPassword" and item is True
+            if "passw" in key.lower() and not managed and not key.endswith(_SECRET_IDS):
                 found.append(where)
             found += passwords(item, where)
     elif isinstance(value, list):
@@ -85,7 +90,9 @@ def test_serverless_pipeline_registers_no_password_and_loads_with_the_managed_se
 
     for resource in s.resources:
         assert passwords(resource.inputs) == [], resource
+        assert passwords(resource.state) == [], resource  # nor in any output or state
         assert not resource.secret_inputs & {"password", "adminUserPassword"}, resource
+    assert passwords(s.outputs) == []
 
     namespace = s.get(NAMESPACE)
     assert namespace.inputs["manageAdminPassword"] is True
@@ -350,3 +357,31 @@ def test_a_warehouse_joined_with_rshift_is_refused_with_the_way_to_use_it() -> N
             r"\(wh = RedshiftServerless\(\.\.\.\); table = Table\(wh\.db_conf",
         ):
             join()
+
+
+def test_a_stream_in_another_region_than_its_warehouse_is_refused() -> None:
+    wh = RedshiftServerless("analytics-ns", "analytics", region_name="eu-west-1")
+    table = Table(wh.db_conf, "events", *columns())
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"the stream is in 'us-east-1' and RedshiftServerless\('analytics'\) in "
+        r"'eu-west-1'.*Drop region_name",
+    ):
+        Firehose.for_table(table, "events", "holding-bkt", "loader", region_name="us-east-1")
+    same = Firehose.for_table(table, "events", "holding-bkt", "loader")
+    assert same.region_name == "eu-west-1"  # the warehouse's region, by default
+
+    stack_wh = RedshiftServerless("analytics-ns", "analytics")  # the stack's region: at deploy
+    stack_table = Table(stack_wh.db_conf, "events", *columns())
+    stream = Firehose.for_table(
+        stack_table, "events", "holding-bkt", "loader", region_name="eu-west-1"
+    )
+    mapper_fn = MapS3ToFirehoseLambda(map_function=mapper, region_name="eu-west-1")
+    source = S3("raw-bkt", "eu-west-1", on=[S3.ALL_CREATED_OBJECTS])
+    p = Pipeline("p", [source >> mapper_fn >> stream >> stack_table])
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Firehose\('events'\) is in 'eu-west-1' and RedshiftServerless\('analytics'\), "
+        r"which it loads, in 'us-east-1'",
+    ):
+        run(p)

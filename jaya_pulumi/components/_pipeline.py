@@ -173,6 +173,7 @@ class PipelineComponent(pulumi.ComponentResource):
             )
         for firehose in pipeline.firehoses:
             table = pipeline.table_of(firehose)
+            _check_same_region(firehose, plan.default_region)
             self.firehoses[firehose.firehose_name] = FirehoseStream(
                 firehose_component_name(pipeline, firehose),
                 node=firehose,
@@ -658,3 +659,24 @@ def _sid(bucket: str, prefix: str) -> str:
     """An IAM statement id (alphanumeric) naming a bucket and prefix, unique per pair."""
     words = re.sub(r"[^A-Za-z0-9]+", " ", f"{bucket} {prefix}").title().replace(" ", "")
     return words[:48] + hashlib.sha256(f"{bucket}/{prefix}".encode()).hexdigest()[:6]
+
+
+def _check_same_region(firehose: Firehose, default_region: str | None) -> None:
+    """Refuse a stream loading a ``RedshiftServerless`` of another region (known at deploy).
+
+    The warehouse's ingress rule admits the Firehose address block of its own region only.
+
+    :raises ConfigurationError: naming the stream, both regions and the fix.
+    """
+    ref = (firehose.db_conf or {}).get("workgroup")
+    if not isinstance(ref, WarehouseRef):
+        return
+    stream_region = firehose.region_name or default_region
+    warehouse_region = ref.warehouse.region_name or default_region
+    if stream_region != warehouse_region:
+        raise ConfigurationError(
+            f"Firehose({firehose.firehose_name!r}) is in {stream_region!r} and "
+            f"{ref.warehouse.label}, which it loads, in {warehouse_region!r}: the warehouse's "
+            f"ingress rule admits only Firehose's address block in {warehouse_region!r}. Give "
+            "both the same region_name (or neither: the stack's aws:region)."
+        )

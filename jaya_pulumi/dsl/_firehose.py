@@ -133,18 +133,31 @@ class MapS3ToFirehoseLambda(AWSLambda):
         )
 
 
-def _check_reachable(where: str, table: Table) -> None:
-    """Refuse a table in a ``RedshiftServerless`` without a public endpoint: Firehose cannot reach it.
+def _check_reachable(where: str, table: Table, region: str | None) -> None:
+    """Refuse a table in a ``RedshiftServerless`` that a stream in ``region`` cannot reach.
+
+    The warehouse must have a public endpoint, and be in the stream's region: its ingress rule
+    admits the Firehose address block of its own region only.
 
     :raises PipelineDefinitionError: naming the stream, the table and the warehouse.
     """
     ref = table.db_conf.get("workgroup")
-    if isinstance(ref, WarehouseRef) and not ref.warehouse.publicly_accessible:
+    if not isinstance(ref, WarehouseRef):
+        return
+    warehouse = ref.warehouse
+    if not warehouse.publicly_accessible:
         raise PipelineDefinitionError(
-            f"{where} cannot load {table.label}: {ref.warehouse.label} has "
+            f"{where} cannot load {table.label}: {warehouse.label} has "
             "publicly_accessible=False, and Firehose reaches Redshift only over a public "
             "endpoint. Leave publicly_accessible=True (the ingress rule admits only Firehose's "
             "address block), or load the table some other way."
+        )
+    if region is not None and warehouse.region_name not in (None, region):
+        raise PipelineDefinitionError(
+            f"{where} cannot load {table.label}: the stream is in {region!r} and "
+            f"{warehouse.label} in {warehouse.region_name!r}, whose ingress rule admits only "
+            f"Firehose's address block in {warehouse.region_name!r}. Drop region_name (the "
+            "stream then takes the warehouse's region) or put both in one region."
         )
 
 
@@ -428,7 +441,7 @@ class Firehose(Node):
                 **common,
             )
         else:
-            _check_reachable(where, table)
+            _check_reachable(where, table, region)
             database_name = conf["db-name"]
             if not isinstance(database_name, str) or not database_name:
                 raise PipelineDefinitionError(
