@@ -302,9 +302,19 @@ def local(
     )
     with _missing_config_is_one_line(), harness as h:
         buckets = [h.bucket_name(g.bucket_name) for g in pipeline.buckets]
+        counts = [f"{len(buckets)} bucket(s)", f"{len(pipeline.functions)} function(s)"]
+        counts += [
+            f"{len(found)} {what}"
+            for found, what in (
+                (pipeline.firehoses, "Firehose stream(s)"),
+                (pipeline.tables, "table(s)"),
+                (pipeline.warehouses, "Redshift Serverless warehouse(s)"),
+            )
+            if found
+        ]
         deployed = (
             f"Deployed {pipeline.name!r} as stack {h.stack!r} on the local harness: "
-            f"{len(buckets)} bucket(s), {len(pipeline.functions)} function(s)."
+            f"{', '.join(counts)}."
         )
         s3 = h.client("s3")
         progress = _Progress(len(files), sys.stdout) if len(files) >= PROGRESS_THRESHOLD else None

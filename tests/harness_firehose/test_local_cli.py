@@ -55,3 +55,7 @@ def test_jaya_graph_and_local_on_the_serverless_example_read_as_the_readme_shows
         "0 line(s) rejected." in local.output
     )
     assert re.search(r"^  clicks\s+1$", local.output, re.M), local.output
+    assert (
+        "Deployed 'clicks' as stack 'local' on the local harness: 1 bucket(s), 1 function(s), "
+        "1 Firehose stream(s), 1 table(s), 1 Redshift Serverless warehouse(s)." in local.output
+    )
