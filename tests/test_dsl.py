@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from jaya_pulumi import S3, AWSLambda, CopyS3Lambda, Pipeline, PipelineDefinitionError
+from jaya_pulumi import (
+    S3,
+    AWSLambda,
+    CopyS3Lambda,
+    MapS3ToFirehoseLambda,
+    Pipeline,
+    PipelineDefinitionError,
+)
 
 
 def handler(event: object, context: object) -> None:
@@ -335,3 +342,17 @@ def test_pipeline_name_rules() -> None:
         Pipeline("My Pipe", [src("bucket-a") >> CopyS3Lambda({}) >> S3("bucket-b")])
     with pytest.raises(PipelineDefinitionError, match="needs a list of chains"):
         Pipeline("empty", [])
+
+
+def test_a_misspelt_setting_of_a_built_in_function_names_the_node_and_the_close_match() -> None:
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"CopyS3Lambda\(\) got unknown setting\(s\) 'memroy' \(did you mean 'memory'\?\)",
+    ):
+        CopyS3Lambda({}, memroy=512)
+    with pytest.raises(
+        PipelineDefinitionError,
+        match=r"MapS3ToFirehoseLambda\(\) got unknown setting\(s\) 'bogus'\. It takes: .*bad_lines",
+    ):
+        MapS3ToFirehoseLambda(map_function=lambda line, bucket, key: [], bogus=1)
+    assert CopyS3Lambda({}, memory=512, retries=1).memory == 512  # settings it passes on still work

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from jaya_pulumi.dsl._chain import Node
-from jaya_pulumi.dsl._function import AWSLambda, HandlerRef, check_signature
+from jaya_pulumi.dsl._function import AWSLambda, HandlerRef, check_settings, check_signature
 from jaya_pulumi.dsl._s3 import STACK_PLACEHOLDER, check_region, validate_bucket_name
 from jaya_pulumi.dsl._table import Table, check_secret
 from jaya_pulumi.dsl._warehouse import WarehouseRef
@@ -78,6 +78,11 @@ class MapS3ToFirehoseLambda(AWSLambda):
         bad_lines: str = "quarantine",
         **settings: Any,
     ) -> None:
+        check_settings(
+            "MapS3ToFirehoseLambda",
+            settings,
+            ("open_function", "map_function", "batch_size", "name", "bad_lines"),
+        )
         if bad_lines not in BAD_LINES:
             raise PipelineDefinitionError(
                 f"bad_lines={bad_lines!r} of MapS3ToFirehoseLambda is not one of "

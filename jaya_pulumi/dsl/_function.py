@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,7 @@ __all__ = [
     "CopyS3Lambda",
     "HandlerRef",
     "LambdaRuntime",
+    "check_settings",
     "check_signature",
 ]
 
@@ -347,6 +349,7 @@ class CopyS3Lambda(AWSLambda):
                 "buckets it is joined to. Pass {} and set credentials for the deployment with "
                 "`pulumi config` or your AWS profile instead."
             )
+        check_settings("CopyS3Lambda", settings, ("conf", "name"))
         self.auto_named = name is None
         super().__init__(
             name or "copy-s3",
@@ -358,6 +361,37 @@ class CopyS3Lambda(AWSLambda):
             description=settings.pop("description", "Copies S3 objects (jaya_pulumi CopyS3Lambda)"),
             **settings,
         )
+
+
+def check_settings(kind: str, settings: Mapping[str, Any], own: Sequence[str] = ()) -> None:
+    """Refuse a keyword neither ``kind`` nor :class:`AWSLambda` takes, naming the close ones.
+
+    ``CopyS3Lambda`` and ``MapS3ToFirehoseLambda`` pass their other settings on to
+    :class:`AWSLambda`; without this, a misspelt one surfaced as a bare ``TypeError`` about
+    ``AWSLambda.__init__``.
+
+    :param kind: the node kind the user called, e.g. ``CopyS3Lambda``.
+    :param settings: the keywords passed on.
+    :param own: the keywords ``kind`` takes itself (listed in the message).
+    """
+    accepted = [
+        p.name
+        for p in inspect.signature(AWSLambda.__init__).parameters.values()
+        if p.name not in {"self", "name", "handler"}
+    ]
+    unknown = sorted(set(settings) - set(accepted))
+    if not unknown:
+        return
+    known = sorted({*own, *accepted})
+    hints = [
+        f"{key!r} (did you mean {close[0]!r}?)"
+        if (close := difflib.get_close_matches(key, known, 1))
+        else repr(key)
+        for key in unknown
+    ]
+    raise PipelineDefinitionError(
+        f"{kind}() got unknown setting(s) {', '.join(hints)}. It takes: {', '.join(known)}."
+    )
 
 
 def _check_handler(
