@@ -109,10 +109,14 @@ class Account:
     rules: dict[str, Rule] = field(default_factory=dict)
     """EventBridge rules and Scheduler schedules by name."""
 
+    delegated: tuple[str, str] | None = None
+    """``(role name, principal)`` a service acts with (Firehose's delivery role), or ``None``."""
+
     def caller(self) -> tuple[str, str] | None:
-        """``(role name, principal)`` of the innermost handler running, or ``None``."""
+        """``(role name, principal)`` of the innermost handler running, of the role a service
+        acts with (:meth:`as_role`), or ``None`` for a service's own unchecked calls."""
         if not self.active:
-            return None
+            return self.delegated
         active = self.active[-1]
         return active.role, active.principal
 
@@ -120,7 +124,19 @@ class Account:
     def as_service(self) -> Iterator[None]:
         """Calls made inside are the services' own (Lambda's, Firehose's), not a handler's."""
         saved, self.active = self.active, []
+        delegated, self.delegated = self.delegated, None
         try:
             yield
         finally:
-            self.active = saved
+            self.active, self.delegated = saved, delegated
+
+    @contextmanager
+    def as_role(self, role: str, session: str) -> Iterator[None]:
+        """Calls made inside are a service's made with ``role`` (assumed as ``role/session``),
+        checked against that role's policies as AWS checks them."""
+        saved, self.active = self.active, []
+        delegated, self.delegated = self.delegated, (role, f"{role}/{session}")
+        try:
+            yield
+        finally:
+            self.active, self.delegated = saved, delegated

@@ -108,7 +108,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._started = False
         self._s3_calls = []
         self._redshift = LocalRedshift(DEFAULT_ACCOUNT, database_url)
-        self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift)
+        self._firehose = LocalFirehose(DEFAULT_ACCOUNT, self._redshift, self.account)
         self._iam = Authorizer(
             self.account.policies,
             self.account.caller,

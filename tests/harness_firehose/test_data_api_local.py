@@ -12,6 +12,7 @@ import gzip
 import json
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from data_api_handlers import count_events
 
@@ -24,6 +25,7 @@ from jaya_pulumi import (
     RedshiftServerless,
     Table,
 )
+from jaya_pulumi.local import FirehoseDeliveryError
 from jaya_pulumi.testing import test
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:analytics-admin-Qw3Er5"
@@ -169,3 +171,45 @@ def test_iam_checks_a_program_workgroup_by_its_arn_with_the_id(postgres_url: str
             RoleName=role, PolicyName="query", PolicyDocument=json.dumps(document)
         )
         assert h.invoke("count", ask).result == {"status": "FINISHED", "count": 0}
+
+
+def _without(h: Any, role: str, action: str) -> None:
+    """Put ``role``'s inline policies back without the statements that grant ``action``."""
+    iam = h.client("iam")
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):
+            document = json.loads(document)
+        kept = [
+            s
+            for s in document["Statement"]
+            if action not in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+        iam.put_role_policy(
+            RoleName=role,
+            PolicyName=name,
+            PolicyDocument=json.dumps({**document, "Statement": kept}),
+        )
+
+
+def test_a_delivery_role_that_may_not_read_the_secret_fails_the_delivery(
+    postgres_url: str,
+) -> None:
+    with test(pipeline(), database_url=postgres_url, raise_failures=False) as h:
+        _without(h, "loader", "secretsmanager:GetSecretValue")
+        body = gzip.compress(b'{"id": 1, "kind": "click"}\n')
+        h.client("s3").put_object(Bucket="raw", Key="events.json.gz", Body=body)
+        with pytest.raises(FirehoseDeliveryError, match=r"loader/Firehose.*GetSecretValue.*"):
+            h.flush()
+        assert data_api(h, "SELECT count(*) FROM events") == [[{"longValue": 0}]]
+
+
+def test_a_delivery_role_that_may_not_write_the_holding_bucket_fails_the_delivery(
+    postgres_url: str,
+) -> None:
+    with test(pipeline(), database_url=postgres_url, raise_failures=False) as h:
+        _without(h, "loader", "s3:PutObject")
+        body = gzip.compress(b'{"id": 1, "kind": "click"}\n')
+        h.client("s3").put_object(Bucket="raw", Key="events.json.gz", Body=body)
+        with pytest.raises(FirehoseDeliveryError, match=r"loader/Firehose.*s3:PutObject"):
+            h.flush()

@@ -6,8 +6,10 @@ Each ``FirehoseDeliveryStream`` with a Redshift destination is created in moto a
 what is emulated) and loads the tables of the harness's
 :class:`~jaya_pulumi.local.redshift.database.LocalRedshift`. IAM checks a handler's call before it
 gets here (the sandbox's guard, ``local/iam.py``), so a missing Lambda -> Firehose edge is an
-``AccessDeniedException`` locally too. The emulator's own S3 writes are the service's: they are not
-checked against the delivery role.
+``AccessDeniedException`` locally too. A delivery runs with the stream's role, as on AWS: its S3
+writes go through the same guard, and a stream that logs in with a Secrets Manager secret needs
+``secretsmanager:GetSecretValue`` on it; a delivery the role cannot make fails
+(:class:`~jaya_pulumi.local.errors.FirehoseDeliveryError` at ``h.check()``/``h.flush()``).
 
 The service's limits and a stream's settings live in :mod:`~jaya_pulumi.local.firehose.settings`
 (re-exported here). Firehose knows Redshift (it loads the tables); Redshift knows nothing of
@@ -16,7 +18,8 @@ Firehose.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse
@@ -31,12 +34,13 @@ from jaya_pulumi.local.firehose.settings import (
     StreamSettings,
     client_error,
 )
-from jaya_pulumi.local.iam import answer
+from jaya_pulumi.local.iam import access_denied, answer
 from jaya_pulumi.mocks import unwrap_secrets as _unwrap_secrets
 
 if TYPE_CHECKING:
     from pulumi.runtime import MockResourceArgs
 
+    from jaya_pulumi.local._account import Account
     from jaya_pulumi.local.redshift.database import LocalRedshift
 
 __all__ = [
@@ -63,11 +67,18 @@ class LocalFirehose:
 
     :param account_id: the emulated account.
     :param redshift: the harness's database, whose tables the streams' COPY loads.
+    :param account: the local account whose role policies each delivery is checked against.
     """
 
-    def __init__(self, account_id: str, redshift: LocalRedshift) -> None:
+    def __init__(
+        self, account_id: str, redshift: LocalRedshift, account: Account | None = None
+    ) -> None:
         self.account_id = account_id
         """The emulated account."""
+        self.account = account
+        """The local account whose policies check each delivery's role (``None``: unchecked)."""
+        self._roles: dict[str, tuple[str, str | None]] = {}
+        """Each stream's delivery role name and the secret ARN it logs in with, if any."""
         self.redshift = redshift
         """The database COPY loads."""
         self.emulator: FirehoseEmulator | None = None
@@ -98,9 +109,17 @@ class LocalFirehose:
         settings = StreamSettings.from_inputs(inputs, arn=str(state["arn"]), table=spec)
         if self.emulator is None:
             self.emulator = FirehoseEmulator(
-                s3, connect=self.redshift.connect, account_id=self.account_id
+                s3,
+                connect=self.redshift.connect,
+                account_id=self.account_id,
+                acting_as=self._acting_as,
             )
         self.emulator.create_stream(settings)  # checks the COPY options first
+        secret = redshift.get("secretsManagerConfiguration") or {}
+        self._roles[settings.name] = (
+            str(redshift.get("roleArn") or "").rpartition("/")[2],
+            str(secret.get("secretArn")) if secret.get("enabled") else None,
+        )
         s3_conf = redshift.get("s3Configuration") or {}
         copy_command = {"DataTableName": table_name, "CopyOptions": settings.copy_options}
         if redshift.get("dataTableColumns"):
@@ -126,6 +145,24 @@ class LocalFirehose:
                 },
             },
         )
+
+    @contextmanager
+    def _acting_as(self, settings: StreamSettings) -> Iterator[None]:
+        """One delivery's calls, made with the stream's role: the secret Firehose reads to log
+        in (checked here: the emulation reads no secret), then its S3 writes (the guard's)."""
+        role, secret = self._roles.get(settings.name, ("", None))
+        if self.account is None or not role:
+            yield
+            return
+        with self.account.as_role(role, "Firehose"):
+            action = "secretsmanager:GetSecretValue"
+            if secret and self.account.policies.compiled(role).decide(action, secret) is not True:
+                _, parsed = access_denied(
+                    "secretsmanager", "GetSecretValue", self.account_id, f"{role}/Firehose",
+                    action, secret,
+                )  # fmt: skip
+                raise ClientError(parsed, "GetSecretValue")  # type: ignore[arg-type]
+            yield
 
     def _credentials(self, redshift: Mapping[str, Any]) -> dict[str, Any]:
         """Username and password, or the Secrets Manager secret (created in moto, as AWS needs

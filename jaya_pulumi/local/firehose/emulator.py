@@ -16,21 +16,21 @@ records bound for Redshift. :class:`FirehoseEmulator` does what the service does
   layout ``<prefix>YYYY/MM/DD/HH/<stream>-<version>-<YYYY-MM-DD-HH-MM-SS>-<uuid>`` (UTC, from
   the arrival time of the object's first record; the prefix is used verbatim, as Firehose does,
   so a prefix without a trailing ``/`` runs into the date).
-- **COPY**: the staged object's content is loaded with :func:`~jaya_pulumi.local.redshift.copy.copy_json`
-  (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table; the body
-  just written is used as is, not read back from S3 and decompressed again.
+- **COPY**: the staged content is loaded with :func:`~jaya_pulumi.local.redshift.copy.copy_json`
+  (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table.
+- **The delivery role**: a delivery runs inside ``acting_as(settings)``, so its S3 writes (and
+  the harness's secret read) are checked against the stream's role, as AWS checks them.
 - **Errors**: records COPY rejects are written, one JSON line each, to an object under the
   stream's ``errorOutputPrefix`` (same key layout, uncompressed) with Firehose's error-record
   fields: ``attemptsMade``, ``arrivalTimestamp``, ``errorCode`` (Redshift's load error code),
   ``errorMessage``, ``attemptEndingTimestamp`` and ``rawData`` (base64 of the record's bytes).
 
 Differs from AWS, on purpose or for now: a bad record is rejected on its own and the rest of its
-object loads (Redshift's COPY, as Firehose runs it, fails the whole object; Firehose retries for
-its retry duration, then skips the object and writes a manifest of it under the error prefix);
-nothing is throttled and ``FailedPutCount`` is always 0 (inject faults with a stub, as the
-runtime's tests do); delivery happens synchronously inside the call that triggers it; ``PutRecord``
-shares the limits; record ids are random; no CloudWatch logs or metrics; data transformation
-(Lambda processors), dynamic partitioning, KMS and S3 backup are not emulated.
+object loads (Firehose's COPY fails the whole object, retries, then writes a manifest of it under
+the error prefix); nothing is throttled and ``FailedPutCount`` is always 0 (inject faults with a
+stub); delivery runs synchronously inside the call that triggers it; record ids are random; no
+CloudWatch logs or metrics; Lambda processors, dynamic partitioning, KMS and S3 backup are not
+emulated.
 """
 
 from __future__ import annotations
@@ -38,13 +38,12 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import gzip
 import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +58,7 @@ from jaya_pulumi.local.firehose.settings import (
     StreamSettings,
     client_error,
 )
+from jaya_pulumi.local.firehose.staging import Staging
 from jaya_pulumi.local.redshift.copy import (
     CopyOptions,
     RejectedRecord,
@@ -110,6 +110,10 @@ class _Stream:
     first_arrival: float | None = None
 
 
+def _no_role(settings: StreamSettings) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
 class FirehoseEmulator:
     """Delivery streams that enforce AWS's limits, buffer, stage into S3 and COPY into PostgreSQL.
 
@@ -118,6 +122,7 @@ class FirehoseEmulator:
         ``None`` stages objects without loading them.
     :param clock: wall-clock seconds (``time.time``); inject one to drive interval flushes.
     :param account_id: the account named in error messages.
+    :param acting_as: a context manager for a stream's delivery role, entered for each delivery.
     """
 
     def __init__(
@@ -127,7 +132,10 @@ class FirehoseEmulator:
         connect: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.time,
         account_id: str = "123456789012",
+        acting_as: Callable[[StreamSettings], AbstractContextManager[object]] = _no_role,
     ) -> None:
+        self.acting_as = acting_as
+        """Enters the stream's delivery role around each delivery (default: unchecked)."""
         self.s3 = s3
         """The S3 client objects are written with."""
         self.connect = connect
@@ -328,34 +336,35 @@ class FirehoseEmulator:
         delivery = Delivery(settings.name, key, len(records), size, reason)
         self.deliveries.append(delivery)
         try:
-            stage = _Staging(self.s3, settings, key, body)
-            if settings.table is None or stream.options is None or self.connect is None:
-                stage()
-                return delivery
-            # COPY reads the object just staged: the body in hand is its content, uncompressed;
-            # it is read while gzip compresses the staged copy (zlib lets go of the GIL) and
-            # staged before a row is inserted, as Firehose stages, then loads
-            options = dataclasses.replace(stream.options, gzip=False)
-            if self._conn is None or self._conn.closed:
-                self._conn = self.connect()  # one connection for every delivery, as a cluster's
-            try:
-                result = copy_json(
-                    self._conn,
-                    settings.table,
-                    body,
-                    options,
-                    settings.columns,
-                    before_insert=stage,
-                )
-            except Exception:
-                self._disconnect()  # a fresh one next time: this one may be unusable
-                raise
-            finally:
-                stage()  # staged all the same when COPY failed before its rows (no-op otherwise)
-            delivery.loaded = result.loaded
-            delivery.rejected = result.rejected
-            if result.rejected:
-                delivery.error_key = self._write_errors(stream, result.rejected, arrival)
+            with self.acting_as(settings):  # the role's S3 writes and secret, checked
+                stage = Staging(self.s3, settings, key, body)
+                if settings.table is None or stream.options is None or self.connect is None:
+                    stage()
+                    return delivery
+                # COPY reads the object just staged: the body in hand is its content, uncompressed;
+                # it is read while gzip compresses the staged copy (zlib lets go of the GIL) and
+                # staged before a row is inserted, as Firehose stages, then loads
+                options = dataclasses.replace(stream.options, gzip=False)
+                if self._conn is None or self._conn.closed:
+                    self._conn = self.connect()  # one connection for every delivery, as a cluster's
+                try:
+                    result = copy_json(
+                        self._conn,
+                        settings.table,
+                        body,
+                        options,
+                        settings.columns,
+                        before_insert=stage,
+                    )
+                except Exception:
+                    self._disconnect()  # a fresh one next time: this one may be unusable
+                    raise
+                finally:
+                    stage()  # staged all the same when COPY failed before its rows (no-op otherwise)
+                delivery.loaded = result.loaded
+                delivery.rejected = result.rejected
+                if result.rejected:
+                    delivery.error_key = self._write_errors(stream, result.rejected, arrival)
         except Exception as exc:  # recorded; check() and flush() raise it
             delivery.error = exc
         return delivery
@@ -393,32 +402,6 @@ class FirehoseEmulator:
             for name, record in self._errors
             if stream in (None, name)
         ]
-
-
-class _Staging:
-    """A delivery's staged object: compressed in a thread from the start, put on first call."""
-
-    def __init__(self, s3: Any, settings: StreamSettings, key: str, body: bytes) -> None:
-        self._s3, self._settings, self._key = s3, settings, key
-        self._staged: list[bytes] = [body]
-        self._done = False
-        self._thread: threading.Thread | None = None
-        if settings.compression == "GZIP":
-            self._thread = threading.Thread(target=self._compress, name="jaya-firehose-gzip")
-            self._thread.start()
-
-    def _compress(self) -> None:
-        self._staged[0] = gzip.compress(self._staged[0], compresslevel=1, mtime=0)
-
-    def __call__(self) -> None:
-        """Put the object into the holding bucket (once; later calls do nothing)."""
-        if self._done:
-            return
-        self._done = True
-        if self._thread is not None:
-            self._thread.join()
-        body = self._staged.pop()
-        self._s3.put_object(Bucket=self._settings.bucket, Key=self._key, Body=body)
 
 
 def _data(record: Mapping[str, Any]) -> bytes:
