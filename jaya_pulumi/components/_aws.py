@@ -12,8 +12,12 @@ untouched: ``warnings.catch_warnings`` restores them as it leaves.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["aws"]
+import pulumi
+
+__all__ = ["aws", "queue_not_empty_alarm"]
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\.|$)")
@@ -34,4 +38,33 @@ with warnings.catch_warnings():
         aws.vpc.SecurityGroupIngressRule,
         aws.sns.Topic,
         aws.sqs.Queue,
+    )
+
+
+def queue_not_empty_alarm(
+    resource_name: str,
+    alarm_name: str,
+    description: str,
+    queue_name: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+    topics: Sequence[str] = (),
+) -> Any:
+    """A CloudWatch alarm that fires while the queue holds any visible message (a failure or
+    dead-letter queue: nothing should wait there), notifying ``topics`` when given."""
+    return aws.cloudwatch.MetricAlarm(
+        resource_name,
+        name=alarm_name,
+        alarm_description=description,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue_name},
+        statistic="Maximum",
+        period=60,
+        evaluation_periods=1,
+        threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        alarm_actions=list(topics),
+        ok_actions=list(topics),
+        opts=opts,
     )

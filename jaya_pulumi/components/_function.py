@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from jaya_pulumi.components._aws import aws
+from jaya_pulumi.components._aws import aws, queue_not_empty_alarm
 from jaya_pulumi.dsl import FAILURE_QUEUE_SUFFIX, AWSLambda
 from jaya_pulumi.packaging import LambdaArchive
 
@@ -188,25 +188,14 @@ class Function(pulumi.ComponentResource):
         self.alarm = None
         if self.failure_queue is not None:
             topics = [node.alarm_topic] if node.alarm_topic else []
-            self.alarm = aws.cloudwatch.MetricAlarm(
+            self.alarm = queue_not_empty_alarm(
                 f"{name}-failed-alarm",
-                name=f"{function_name}{FAILURE_QUEUE_SUFFIX}",
-                alarm_description=(
-                    f"Events that {function_name} failed on every attempt wait in "
-                    f"{function_name}{FAILURE_QUEUE_SUFFIX}; fix the cause, then `jaya redrive`."
-                ),
-                namespace="AWS/SQS",
-                metric_name="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": self.failure_queue.name},
-                statistic="Maximum",
-                period=60,
-                evaluation_periods=1,
-                threshold=0,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=topics,
-                ok_actions=topics,
-                opts=child,
+                f"{function_name}{FAILURE_QUEUE_SUFFIX}",
+                f"Events that {function_name} failed on every attempt wait in "
+                f"{function_name}{FAILURE_QUEUE_SUFFIX}; fix the cause, then `jaya redrive`.",
+                self.failure_queue.name,
+                child,
+                topics,
             )
         self.register_outputs(
             {

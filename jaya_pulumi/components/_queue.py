@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from jaya_pulumi.components._aws import aws
+from jaya_pulumi.components._aws import aws, queue_not_empty_alarm
 
 __all__ = ["DEAD_LETTER_RETENTION_SECONDS", "Queue", "ServiceSource", "Topic"]
 
@@ -112,23 +112,13 @@ class Queue(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.alarm = aws.cloudwatch.MetricAlarm(
+        self.alarm = queue_not_empty_alarm(
             f"{name}-dlq-alarm",
-            name=dead_letter_name,
-            alarm_description=(
-                f"Records of {queue_name} that failed {max_receive_count} receive(s) wait in "
-                f"{dead_letter_name}; fix the cause, then redrive them to {queue_name}."
-            ),
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": self.dead_letter.name},
-            statistic="Maximum",
-            period=60,
-            evaluation_periods=1,
-            threshold=0,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            opts=child,
+            dead_letter_name,
+            f"Records of {queue_name} that failed {max_receive_count} receive(s) wait in "
+            f"{dead_letter_name}; fix the cause, then redrive them to {queue_name}.",
+            self.dead_letter.name,
+            child,
         )
         self.policy = None
         self.arn: pulumi.Output[str] = self.queue.arn
