@@ -164,17 +164,6 @@ def resolve_refs(conf: Mapping[str, Any], resolve: Any) -> dict[str, Any]:
     return {k: resolve(v) if isinstance(v, WarehouseRef) else v for k, v in conf.items()}
 
 
-class _Deferred:
-    """Stands for a value known at deploy time while a ``db_conf`` is checked (like an Output)."""
-
-    def apply(self, func: Any) -> Any:  # pragma: no cover - never called: only its presence counts
-        """Marks the value as deferred, as ``pulumi.Output.apply`` does."""
-        raise NotImplementedError
-
-
-_DEFERRED = _Deferred()
-
-
 def checkable(conf: Mapping[str, Any]) -> dict[str, Any]:
     """``conf`` with each :class:`WarehouseRef` standing as a deferred value for the form check."""
     for key, value in conf.items():
@@ -183,4 +172,6 @@ def checkable(conf: Mapping[str, Any]) -> dict[str, Any]:
                 f"db_conf[{key!r}] is {value!r}, which is the warehouse's {value.attribute!r}; "
                 f"use {value.warehouse.label}.db_conf as it is."
             )
-    return resolve_refs(conf, lambda _ref: _DEFERRED)
+    from jaya_pulumi.redshift.connection import DEFERRED
+
+    return resolve_refs(conf, lambda _ref: DEFERRED)

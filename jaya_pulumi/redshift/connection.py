@@ -36,6 +36,7 @@ __all__ = [
     "DB_CONF_FORMS",
     "DEFAULT_SSLMODE",
     "DEFAULT_STATEMENT_TIMEOUT",
+    "DEFERRED",
     "DIALECTS",
     "EXECUTORS",
     "LOCAL_HOSTS",
@@ -104,9 +105,14 @@ _DATA_API_OPTIONAL = ("region", "statement-timeout")
 _SQL_ONLY = ("db-passwd", "db-server", "url")
 
 
+DEFERRED: Any = type("Deferred", (), {"__repr__": lambda self: "<known at deploy time>"})()
+"""Stands in a ``db_conf`` for a value known only at deploy time, as a ``pulumi.Output`` does
+(the DSL checks a ``RedshiftServerless``'s ``db_conf`` before its workgroup and secret exist)."""
+
+
 def _is_plain(value: Any) -> bool:
-    """A value known now (not a ``pulumi.Output``, which has ``apply``)."""
-    return not hasattr(value, "apply")
+    """A value known now: not :data:`DEFERRED`, not a ``pulumi.Output`` (which has ``apply``)."""
+    return value is not DEFERRED and not hasattr(value, "apply")
 
 
 def check_secret_arn(value: Any, where: str = "db_conf") -> None:
