@@ -7,6 +7,7 @@ Each creator is registered in ``_deploy.CREATORS``; a mapping is checked as Lamb
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jaya_pulumi.local._account import Mapping as EventSourceMapping
@@ -48,24 +49,32 @@ def create_queue(
     h.client("sqs", region).create_queue(QueueName=str(state["name"]), Attributes=attributes)
 
 
-def create_redrive_policy(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.sqs.RedrivePolicy``: the queue's dead-letter queue and ``maxReceiveCount``."""
-    h.client("sqs", region).set_queue_attributes(
-        QueueUrl=str(args.inputs["queueUrl"]),
-        Attributes={"RedrivePolicy": str(args.inputs["redrivePolicy"])},
-    )
+def _queue_attribute(
+    attribute: str, field: str, what: str
+) -> Callable[[Harness, MockResourceArgs, str, dict[str, Any], str], None]:
+    """A creator that sets one attribute of an existing queue from the resource's input."""
+
+    def create(
+        h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
+    ) -> None:
+        h.client("sqs", region).set_queue_attributes(
+            QueueUrl=str(args.inputs["queueUrl"]), Attributes={attribute: str(args.inputs[field])}
+        )
+
+    create.__doc__ = what
+    return create
 
 
-def create_redrive_allow_policy(
-    h: Harness, args: MockResourceArgs, id_: str, state: dict[str, Any], region: str
-) -> None:
-    """``aws.sqs.RedriveAllowPolicy``: which queues may use this one as their dead-letter queue."""
-    h.client("sqs", region).set_queue_attributes(
-        QueueUrl=str(args.inputs["queueUrl"]),
-        Attributes={"RedriveAllowPolicy": str(args.inputs["redriveAllowPolicy"])},
-    )
+create_redrive_policy = _queue_attribute(
+    "RedrivePolicy",
+    "redrivePolicy",
+    "``aws.sqs.RedrivePolicy``: the queue's dead-letter queue and ``maxReceiveCount``.",
+)
+create_redrive_allow_policy = _queue_attribute(
+    "RedriveAllowPolicy",
+    "redriveAllowPolicy",
+    "``aws.sqs.RedriveAllowPolicy``: which queues may use this one as their dead-letter queue.",
+)
 
 
 def create_queue_policy(
