@@ -312,3 +312,20 @@ def test_a_refused_last_line_without_line_break_keeps_its_bytes(postgres_url: st
         (2, b'{"k": "a"}\n'),
         (3, b'{"k": "a"}'),
     ]
+
+
+def test_broken_json_lone_surrogates_and_nuls_are_rejected_not_raised(postgres_url: str) -> None:
+    """Each once crashed the whole COPY (a JSONDecodeError, an encoding error in psycopg2)."""
+    spec = make_table(postgres_url, sa.Column("k", sa.Integer), sa.Column("s", sa.String(20)))
+    lines = [
+        '{"k": 1, "s": "ok"}',
+        "{not json}",
+        '{"k": 2, "s": "\\ud800"}',
+        '{"k": 3, "s": "nul\\u0000"}',
+        '{"k": 4, "s": "\\ud83d\\ude00"}',  # a surrogate pair is one character: it loads
+    ]
+    result, rows = load(postgres_url, spec, lines, "JSON 'auto'")
+    assert rows == [(1, "ok"), (4, "\U0001f600")]
+    assert rejections(result) == [(2, 1216, None), (3, 1220, "s"), (4, 1220, "s")]
+    assert "lone surrogate U+D800" in result.rejected[1].message
+    assert "NUL (U+0000)" in result.rejected[2].message

@@ -61,6 +61,28 @@ def _truncate(text: str, limit: int) -> str:
     return text.encode()[:limit].decode(errors="ignore")
 
 
+def _utf8_size(text: str, column: ColumnSpec) -> int:
+    """Bytes of ``text`` in UTF-8, or :class:`Reject` 1220 for a lone surrogate (``"\\ud800"``)
+    or a NUL (``"\\u0000"``), which neither Redshift's VARCHAR nor the local PostgreSQL holds."""
+    try:
+        size = len(text.encode())
+    except UnicodeEncodeError as exc:
+        raise Reject(
+            1220,
+            f"String contains invalid or unsupported UTF8 codepoints: a lone surrogate "
+            f"U+{ord(text[exc.start]):04X} at character {exc.start}",
+            column.name,
+        ) from None
+    if "\x00" in text:
+        raise Reject(
+            1220,
+            f"String contains a NUL (U+0000) at character {text.index(chr(0))}; load NULs as "
+            "NULL with NULL AS '\\0' in Redshift (not emulated), or drop them in the mapper",
+            column.name,
+        )
+    return size
+
+
 def _show(value: Any) -> str:
     text = _as_text(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -130,7 +152,7 @@ def convert(value: Any, column: ColumnSpec, options: CopyOptions) -> Any:
                 f"'{_show(text)}'",
                 name,
             )
-        size = len(text.encode())
+        size = _utf8_size(text, column)
         if size > limit:
             if not options.truncate_columns:
                 raise Reject(
@@ -193,4 +215,6 @@ def convert(value: Any, column: ColumnSpec, options: CopyOptions) -> Any:
         if not isinstance(value, str):
             raise Reject(1205, f"Invalid date format or value: '{_show(value)}'", name)
         return _parse_date(value, options.dateformat_auto, column)
-    return _as_text(value)
+    text = _as_text(value)
+    _utf8_size(text, column)
+    return text

@@ -32,7 +32,8 @@ Errors: a record that cannot load (not JSON, not an object, a value too long or 
 type, NULL into NOT NULL) is returned as a :class:`RejectedRecord` with Redshift's load error code
 (``stl_load_errors.err_code``: 1204 range/length, 1205 date, 1206 timestamp, 1207 integer digits,
 1208 float, 1209 decimal, 1210 boolean, 1213 NOT NULL, 1216 invalid JSON record, 1220 CHAR
-multibyte) and a message modelled on ``err_reason``; every other record still loads.
+multibyte, a lone surrogate or a NUL) and a message modelled on ``err_reason``; every other record
+still loads.
 
 Not emulated: JSONPaths files, CSV/delimited/Avro/Parquet formats, ``MAXERROR`` (real Redshift,
 as Firehose runs it, fails the whole COPY on the first bad record and Firehose then skips the whole
@@ -47,6 +48,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from json.scanner import make_scanner
@@ -239,15 +241,16 @@ def _fast_rows(
     The object is decoded once and split on ``\\n``; a line that is exactly one JSON object is
     scanned with the decoder's C scanner and a string that surely fits its ``VARCHAR`` is taken
     as is; every other line and value goes through :func:`_line` and :func:`_convert`, so the
-    outcome is the same as reading line by line. ``None`` when the object is not UTF-8 or holds
-    a carriage return (then only the line-by-line reader splits lines as Redshift does).
+    outcome is the same as reading line by line. ``None`` when the object is not UTF-8, holds
+    a carriage return (then only the line-by-line reader splits lines as Redshift does) or a
+    surrogate or NUL escape (refused by :func:`convert`, which the shortcut skips).
     """
     try:
         text = data.decode()
     except UnicodeDecodeError:
         return None
-    if "\r" in text:
-        return None
+    if "\r" in text or _SURROGATE_ESCAPE.search(text):
+        return None  # a lone surrogate or a NUL must not take the shortcut: convert() refuses it
     scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed: the C scanner
     plan = [(c, c.name.lower(), _fits(c, opts)) for c in specs]
     keys = [key for _, key, _ in plan]
@@ -258,7 +261,7 @@ def _fast_rows(
     for index, line in enumerate(lines):
         try:
             value, end = scan(line, 0)
-        except StopIteration:
+        except (StopIteration, json.JSONDecodeError):  # not a value, or a broken one
             value, end = None, -1
         if end != len(line) or type(value) is not dict:
             raw = (line + "\n" if index < last else line).encode()
@@ -294,6 +297,9 @@ def _fast_rows(
 
 
 _STR = {str}
+_SURROGATE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+"""A ``\\uD800``-``\\uDFFF`` escape (a surrogate, maybe a lone one) or ``\\u0000``: values
+:func:`convert` must see, as Redshift cannot store them."""
 
 
 def _fits(column: ColumnSpec, opts: CopyOptions) -> int:
