@@ -55,8 +55,9 @@ from json.scanner import make_scanner
 from typing import Any
 
 from jaya_pulumi.local.errors import UnsupportedCopyOptionError
+from jaya_pulumi.local.redshift.bulk import bulk_load
 from jaya_pulumi.local.redshift.convert import Reject, base_type, convert
-from jaya_pulumi.local.redshift.insert import insert_rows
+from jaya_pulumi.local.redshift.insert import insert_in_transaction
 from jaya_pulumi.local.redshift.options import CopyOptions, parse_copy_options
 from jaya_pulumi.redshift.ddl import qualified_table_name
 from jaya_pulumi.redshift.spec import ColumnSpec, TableSpec
@@ -193,16 +194,37 @@ def copy_json(
                 RejectedRecord(data, 0, 1216, f"gzip: the staged object is not gzip data ({exc})")
             )
             return result
-    good = _fast_rows(data, specs, opts, result)
-    if good is None:  # not UTF-8, or a CR in it: line by line, as bytes
-        good = []
-        for lineno, raw in enumerate(data.splitlines(keepends=True), start=1):
-            good.extend(_line(raw, lineno, specs, opts, result))
+    target = qualified_table_name(table, "postgresql")
+    fits = [_fits(c, opts) for c in specs]
     if before_insert is not None:
-        before_insert()
-    result.loaded, failed = insert_rows(
-        conn, qualified_table_name(table, "postgresql"), [c.name for c in specs], good
-    )
+        before_insert = _once(before_insert)
+    autocommit = conn.autocommit
+    conn.autocommit = False  # one transaction, as Redshift's COPY
+    try:
+        with conn.cursor() as cur:
+            good: list[tuple[int, bytes | str, tuple[Any, ...]]] | None = None
+            bulk = None
+            if not opts.ignorecase:
+                bulk = bulk_load(cur, table, target, specs, opts, data, before_insert)
+            if bulk is not None:  # PostgreSQL took the plain lines: read the rest here
+                result.loaded, rest = bulk
+                good = list(_rest(data, rest, specs, opts, result))
+            else:
+                good = _fast_rows(data, specs, opts, result, fits)
+                if good is None:  # not UTF-8, or a CR in it: line by line, as bytes
+                    good = []
+                    for lineno, raw in enumerate(data.splitlines(keepends=True), start=1):
+                        good.extend(_line(raw, lineno, specs, opts, result))
+                if before_insert is not None:
+                    before_insert()
+            loaded, failed = insert_in_transaction(cur, target, [c.name for c in specs], good)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.autocommit = autocommit
+    result.loaded += loaded
     breaks = data.count(b"\n")  # line N of the object ends in one when N <= breaks
     result.rejected.extend(
         RejectedRecord(
@@ -215,6 +237,37 @@ def copy_json(
     )
     result.rejected.sort(key=lambda r: r.line)
     return result
+
+
+def _once(call: Callable[[], object]) -> Callable[[], object]:
+    """``call``, made on the first call only (the bulk path may hand over to the reference)."""
+    done: list[object] = []
+
+    def once() -> object:
+        if not done:
+            done.append(call())
+        return done[0]
+
+    return once
+
+
+def _rest(
+    data: bytes,
+    numbers: Sequence[int],
+    specs: Sequence[ColumnSpec],
+    opts: CopyOptions,
+    result: CopyResult,
+) -> list[tuple[int, bytes, tuple[Any, ...]]]:
+    """The rows of the lines ``numbers`` (1-based) of ``data``, read by :func:`_line`."""
+    if not numbers:
+        return []
+    lines = data.split(b"\n")
+    last = len(lines)
+    good: list[tuple[int, bytes, tuple[Any, ...]]] = []
+    for number in numbers:
+        raw = lines[number - 1] + (b"\n" if number < last else b"")
+        good.extend(_line(raw, number, specs, opts, result))
+    return good
 
 
 def _line(
@@ -234,7 +287,11 @@ def _line(
 
 
 def _fast_rows(
-    data: bytes, specs: Sequence[ColumnSpec], opts: CopyOptions, result: CopyResult
+    data: bytes,
+    specs: Sequence[ColumnSpec],
+    opts: CopyOptions,
+    result: CopyResult,
+    fits: Sequence[int],
 ) -> list[tuple[int, bytes | str, tuple[Any, ...]]] | None:
     """The object's rows, reading the common line (exactly one JSON object) at C speed.
 
@@ -252,9 +309,9 @@ def _fast_rows(
     if "\r" in text or _SURROGATE_ESCAPE.search(text):
         return None  # a lone surrogate or a NUL must not take the shortcut: convert() refuses it
     scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed: the C scanner
-    plan = [(c, c.name.lower(), _fits(c, opts)) for c in specs]
+    plan = [(c, c.name.lower(), fit) for c, fit in zip(specs, fits, strict=True)]
     keys = [key for _, key, _ in plan]
-    shortest = min((fits for _, _, fits in plan), default=-1)  # every value a string this short
+    shortest = min((fit for _, _, fit in plan), default=-1)  # every value a string this short
     good: list[tuple[int, bytes | str, tuple[Any, ...]]] = []
     lines = text.split("\n")
     last = len(lines) - 1
@@ -275,9 +332,9 @@ def _fast_rows(
             continue
         row: list[Any] = []
         try:
-            for column, key, fits in plan:
+            for column, key, fit in plan:
                 item = value.get(key)
-                if type(item) is str and len(item) <= fits:
+                if type(item) is str and len(item) <= fit:
                     row.append(item)
                     continue
                 converted = convert(item, column, opts)

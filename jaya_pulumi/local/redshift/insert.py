@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["copy_field", "insert_rows"]
+__all__ = ["copy_field", "insert_in_transaction", "insert_rows"]
 
 Raw = TypeVar("Raw")
 
@@ -91,39 +91,55 @@ def insert_rows(
     """
     if not rows:
         return 0, []
-    import psycopg2
-
-    column_list = ", ".join('"' + name.replace('"', '""') + '"' for name in columns)
-    refused: list[tuple[int, Raw, str]] = []
-    loaded = 0
     autocommit = conn.autocommit
     conn.autocommit = False
     try:
         with conn.cursor() as cur:
-            try:
-                text = _CopyText((values for _, _, values in rows), len(columns))
-                sql = f"COPY {target} ({column_list}) FROM STDIN"
-                cur.copy_expert(sql, text, size=256 * 1024)
-                conn.commit()
-                return len(rows), []
-            except (psycopg2.DataError, psycopg2.IntegrityError):
-                conn.rollback()  # a row the database refuses: isolate it below
-            single = f"INSERT INTO {target} ({column_list}) VALUES %s"
-            for lineno, raw, values in rows:
-                cur.execute("SAVEPOINT jaya_copy_row")
-                try:
-                    cur.execute(single, (values,))
-                except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
-                    cur.execute("ROLLBACK TO SAVEPOINT jaya_copy_row")
-                    message = str(getattr(exc, "pgerror", None) or exc).strip().splitlines()[0]
-                    refused.append((lineno, raw, message))
-                    continue
-                cur.execute("RELEASE SAVEPOINT jaya_copy_row")
-                loaded += 1
-            conn.commit()
+            done = insert_in_transaction(cur, target, columns, rows)
+        conn.commit()
     except BaseException:
         conn.rollback()
         raise
     finally:
         conn.autocommit = autocommit
+    return done
+
+
+def insert_in_transaction(
+    cur: Any,
+    target: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[int, Raw, tuple[Any, ...]]],
+) -> tuple[int, list[tuple[int, Raw, str]]]:
+    """:func:`insert_rows` inside the transaction ``cur`` is in, which it leaves open.
+
+    Savepoints isolate what PostgreSQL refuses, so the transaction's earlier work stays.
+    """
+    if not rows:
+        return 0, []
+    import psycopg2
+
+    column_list = ", ".join('"' + name.replace('"', '""') + '"' for name in columns)
+    cur.execute("SAVEPOINT jaya_copy_rows")
+    try:
+        text = _CopyText((values for _, _, values in rows), len(columns))
+        cur.copy_expert(f"COPY {target} ({column_list}) FROM STDIN", text, size=256 * 1024)
+        cur.execute("RELEASE SAVEPOINT jaya_copy_rows")
+        return len(rows), []
+    except (psycopg2.DataError, psycopg2.IntegrityError):
+        cur.execute("ROLLBACK TO SAVEPOINT jaya_copy_rows")  # a row it refuses: isolate it below
+    refused: list[tuple[int, Raw, str]] = []
+    loaded = 0
+    single = f"INSERT INTO {target} ({column_list}) VALUES %s"
+    for lineno, raw, values in rows:
+        cur.execute("SAVEPOINT jaya_copy_row")
+        try:
+            cur.execute(single, (values,))
+        except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT jaya_copy_row")
+            message = str(getattr(exc, "pgerror", None) or exc).strip().splitlines()[0]
+            refused.append((lineno, raw, message))
+            continue
+        cur.execute("RELEASE SAVEPOINT jaya_copy_row")
+        loaded += 1
     return loaded, refused
