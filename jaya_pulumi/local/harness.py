@@ -315,14 +315,23 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         return self._redshift.url
 
     def query(self, sql: str, params: Any = None) -> list[Any]:
-        """Run SQL on the local database that holds the pipeline's tables; return row tuples."""
-        self.database_url  # noqa: B018 - raises when there is no table
+        """Run SQL on the local database that holds the pipeline's tables; return row tuples.
+
+        Firehose's loads still running in the background finish first.
+        """
+        self._settle()
         return self._redshift.query(sql, params)
 
     def rows(self, table: Any) -> list[dict[str, Any]]:
         """Every row of a table (a ``Table`` node, ``schema.table`` or name), sorted, as dicts."""
-        self.database_url  # noqa: B018 - raises when there is no table
+        self._settle()
         return self._redshift.rows(str(getattr(table, "key", table)))
+
+    def _settle(self) -> None:
+        """Raise when there is no table; let Firehose's background loads finish."""
+        self.database_url  # noqa: B018 - raises when there is no table
+        if self._firehose.emulator is not None:
+            self._firehose.emulator.settle()
 
     def _failure_queue(self, function: str) -> tuple[Any, str]:
         if (dlq := self._queue_dead_letters(function)) is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -314,3 +315,64 @@ def test_a_copy_that_cannot_run_fails_the_flush(s3: Any, postgres_url: str) -> N
     with pytest.raises(FirehoseDeliveryError, match="never_created"):
         fh.flush()
     assert len(keys(s3, "staged/2025/")) == 1  # staged all the same, as Firehose would
+
+
+# -- in the background ----------------------------------------------------------------------
+
+
+def test_the_call_that_fills_a_buffer_returns_while_its_copy_runs_on_a_worker(
+    s3: Any, postgres_url: str
+) -> None:
+    spec = make_table(postgres_url)
+    entered, released = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def connect() -> Any:  # the worker's first step: held until the test has seen the call return
+        seen.append(threading.current_thread().name)
+        entered.set()
+        seen.append("released" if released.wait(timeout=10) else "timed out")
+        return ConnectionSettings.from_url(postgres_url).connect()
+
+    fh = FirehoseEmulator(s3, connect=connect, clock=Clock())
+    fh.create_stream(
+        StreamSettings(
+            name="people-stream",
+            arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/people-stream",
+            bucket=BUCKET,
+            prefix="staged/",
+            error_prefix="staged/errors/",
+            compression="GZIP",
+            copy_options="JSON 'auto' GZIP",
+            table=spec,
+            buffering_interval=0,
+        )
+    )
+    fh.put_record_batch(DeliveryStreamName="people-stream", Records=[{"Data": b'{"name":"a"}'}])
+    assert entered.wait(timeout=10)
+    assert len(keys(s3, "staged/2025/")) == 1  # staged before the call returned
+    released.set()
+    (delivery,) = fh.deliveries  # waits for the load
+    assert delivery.loaded == 1 and rows(postgres_url, spec) == [("a",)]
+    assert seen == ["jaya-firehose-copy_0", "released"]
+    fh.close()
+
+
+def test_a_delivery_whose_staging_fails_loads_nothing(s3: Any, postgres_url: str) -> None:
+    spec = make_table(postgres_url)
+
+    class NoStaging:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(s3, name)
+
+        def put_object(self, **kwargs: Any) -> Any:
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not on the holding bucket"}},
+                "PutObject",
+            )
+
+    fh = emulator(NoStaging(), postgres_url, table=spec)
+    fh.put_record_batch(DeliveryStreamName="people-stream", Records=[{"Data": b'{"name":"a"}'}])
+    with pytest.raises(FirehoseDeliveryError, match="AccessDenied"):
+        fh.flush()
+    assert rows(postgres_url, spec) == []
+    fh.close()

@@ -20,6 +20,13 @@ records bound for Redshift. :class:`FirehoseEmulator` does what the service does
   (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table.
 - **The delivery role**: a delivery runs inside ``acting_as(settings)``, so its S3 writes (and
   the harness's secret read) are checked against the stream's role, as AWS checks them.
+- **In the background, as Firehose**: the call that fills a buffer stages the object and returns;
+  the COPY runs on a worker thread (the database parses the records, in its own process) while
+  the handler goes on, at most two deliveries behind. Everything that reads the outcome
+  (:attr:`FirehoseEmulator.deliveries`, :meth:`~FirehoseEmulator.flush`,
+  :meth:`~FirehoseEmulator.tick`, :meth:`~FirehoseEmulator.check`,
+  :meth:`~FirehoseEmulator.error_records`, the harness's ``query`` and ``rows``) waits for the
+  loads in flight first, so a test never sees half a delivery.
 - **Errors**: records COPY rejects are written, one JSON line each, to an object under the
   stream's ``errorOutputPrefix`` (same key layout, uncompressed) with Firehose's error-record
   fields: ``attemptsMade``, ``arrivalTimestamp``, ``errorCode`` (Redshift's load error code),
@@ -28,7 +35,7 @@ records bound for Redshift. :class:`FirehoseEmulator` does what the service does
 Differs from AWS, on purpose or for now: a bad record is rejected on its own and the rest of its
 object loads (Firehose's COPY fails the whole object, retries, then writes a manifest of it under
 the error prefix); nothing is throttled and ``FailedPutCount`` is always 0 (inject faults with a
-stub); delivery runs synchronously inside the call that triggers it; record ids are random; no
+stub); record ids are random; no
 CloudWatch logs or metrics; Lambda processors, dynamic partitioning, KMS and S3 backup are not
 emulated.
 """
@@ -36,8 +43,10 @@ emulated.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import time
@@ -50,6 +59,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jaya_pulumi.local.errors import FirehoseDeliveryError
+from jaya_pulumi.local.firehose.loads import IN_FLIGHT, Delivery, Loads
 from jaya_pulumi.local.firehose.settings import (
     MAX_BYTES_PER_CALL,
     MAX_RECORD_BYTES,
@@ -59,12 +69,7 @@ from jaya_pulumi.local.firehose.settings import (
     client_error,
 )
 from jaya_pulumi.local.firehose.staging import Staging
-from jaya_pulumi.local.redshift.copy import (
-    CopyOptions,
-    RejectedRecord,
-    copy_json,
-    parse_copy_options,
-)
+from jaya_pulumi.local.redshift.copy import CopyOptions, RejectedRecord, parse_copy_options
 
 __all__ = [
     "MAX_BYTES_PER_CALL",
@@ -75,30 +80,6 @@ __all__ = [
     "FirehoseEmulator",
     "StreamSettings",
 ]
-
-
-@dataclass
-class Delivery:
-    """One buffer's worth of records staged (and loaded) by a stream."""
-
-    stream: str
-    """The stream's name."""
-    key: str
-    """The staged object's key in the holding bucket."""
-    records: int
-    """Records in the object."""
-    size: int
-    """Bytes of record data (before compression)."""
-    reason: str
-    """Why it was delivered: ``size``, ``interval``, ``flush`` or ``exit``."""
-    loaded: int = 0
-    """Rows COPY inserted."""
-    rejected: list[RejectedRecord] = field(default_factory=list)
-    """Records COPY rejected (written under the error prefix)."""
-    error_key: str | None = None
-    """The error object's key, when records were rejected."""
-    error: BaseException | None = None
-    """Why staging or loading failed as a whole, if it did."""
 
 
 @dataclass
@@ -144,12 +125,11 @@ class FirehoseEmulator:
         """The clock buffering intervals are measured with."""
         self.account_id = account_id
         """The account in error messages."""
-        self.deliveries: list[Delivery] = []
-        """Every delivery so far, oldest first."""
+        self._deliveries: list[Delivery] = []
+        self._loads = Loads(connect)
         self._streams: dict[str, _Stream] = {}
         self._reported = 0
         self._errors: list[tuple[str, dict[str, Any]]] = []
-        self._conn: Any = None
 
     # -- streams ----------------------------------------------------------------------
 
@@ -175,6 +155,16 @@ class FirehoseEmulator:
     def streams(self) -> list[str]:
         """The names of all streams."""
         return list(self._streams)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery so far, oldest first (once the loads in flight are done)."""
+        self.settle()
+        return list(self._deliveries)
+
+    def settle(self) -> None:
+        """Wait for the COPYs still running in the background and record their outcome."""
+        self._loads.settle()
 
     def _get(self, name: str, operation: str) -> _Stream:
         key = name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
@@ -268,45 +258,41 @@ class FirehoseEmulator:
 
     def tick(self) -> list[Delivery]:
         """Deliver every stream whose oldest buffered record is ``bufferingInterval`` old."""
-        done = len(self.deliveries)
+        done = len(self._deliveries)
         for stream in self._streams.values():
             self._deliver_due(stream)
-        return self.deliveries[done:]
+        self.settle()
+        return self._deliveries[done:]
 
     def flush(self, stream: str | None = None) -> list[Delivery]:
         """Deliver what every stream (or ``stream``) has buffered now; raise if one failed.
 
         :raises FirehoseDeliveryError: when staging or COPY failed as a whole.
         """
-        done = len(self.deliveries)
+        done = len(self._deliveries)
         targets = [self._get(stream, "Flush")] if stream else list(self._streams.values())
         for target in targets:
             if target.records:
                 self._deliver(target, "flush")
-        delivered = self.deliveries[done:]
-        self.check()
-        return delivered
+        self.check()  # settles first
+        return self._deliveries[done:]
 
     def close(self) -> list[Delivery]:
         """Deliver everything still buffered (the harness calls this at exit), then disconnect."""
-        done = len(self.deliveries)
+        done = len(self._deliveries)
         try:
             for stream in self._streams.values():
                 if stream.records:
                     self._deliver(stream, "exit")
         finally:
-            self._disconnect()
-        return self.deliveries[done:]
-
-    def _disconnect(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+            self._loads.close()
+        return self._deliveries[done:]
 
     def check(self) -> None:
         """Raise :class:`FirehoseDeliveryError` for failed deliveries not yet reported."""
-        pending = [d for d in self.deliveries[self._reported :] if d.error is not None]
-        self._reported = len(self.deliveries)
+        self.settle()
+        pending = [d for d in self._deliveries[self._reported :] if d.error is not None]
+        self._reported = len(self._deliveries)
         if pending:
             lines = [
                 f"{d.stream}: {d.records} records staged as s3://{self._bucket(d)}/{d.key} did "
@@ -327,6 +313,7 @@ class FirehoseEmulator:
             self._deliver(stream, "interval")
 
     def _deliver(self, stream: _Stream, reason: str) -> Delivery:
+        """Stage the stream's buffer now and start its COPY on the worker thread."""
         settings = stream.settings
         records, size = stream.records, stream.size
         arrival = stream.first_arrival if stream.first_arrival is not None else self.clock()
@@ -334,40 +321,37 @@ class FirehoseEmulator:
         body = b"".join(records)
         key = _object_key(settings, settings.prefix, arrival)
         delivery = Delivery(settings.name, key, len(records), size, reason)
-        self.deliveries.append(delivery)
+        self._deliveries.append(delivery)
         try:
             with self.acting_as(settings):  # the role's S3 writes and secret, checked
                 stage = Staging(self.s3, settings, key, body)
                 if settings.table is None or stream.options is None or self.connect is None:
                     stage()
                     return delivery
-                # COPY reads the object just staged: the body in hand is its content, uncompressed;
-                # it is read while gzip compresses the staged copy (zlib lets go of the GIL) and
-                # staged before a row is inserted, as Firehose stages, then loads
+                # COPY reads the object just staged: the body in hand is its content,
+                # uncompressed; the worker streams it into the database while gzip compresses
+                # the staged copy here, and inserts no row until it is staged, as Firehose
+                # stages, then loads (a staging error stops the load)
+                staged: concurrent.futures.Future[None] = concurrent.futures.Future()
                 options = dataclasses.replace(stream.options, gzip=False)
-                if self._conn is None or self._conn.closed:
-                    self._conn = self.connect()  # one connection for every delivery, as a cluster's
+                loaded = functools.partial(self._loaded, stream, arrival)
+                self._loads.submit(delivery, settings, options, body, staged.result, loaded)
                 try:
-                    result = copy_json(
-                        self._conn,
-                        settings.table,
-                        body,
-                        options,
-                        settings.columns,
-                        before_insert=stage,
-                    )
-                except Exception:
-                    self._disconnect()  # a fresh one next time: this one may be unusable
+                    stage()
+                except BaseException as exc:
+                    staged.set_exception(exc)
                     raise
-                finally:
-                    stage()  # staged all the same when COPY failed before its rows (no-op otherwise)
-                delivery.loaded = result.loaded
-                delivery.rejected = result.rejected
-                if result.rejected:
-                    delivery.error_key = self._write_errors(stream, result.rejected, arrival)
+                staged.set_result(None)
         except Exception as exc:  # recorded; check() and flush() raise it
             delivery.error = exc
+        self._loads.settle(IN_FLIGHT)
         return delivery
+
+    def _loaded(self, stream: _Stream, arrival: float, delivery: Delivery) -> None:
+        """A load is done: its rejected records go under the error prefix, written by the role."""
+        if delivery.rejected:
+            with self.acting_as(stream.settings):
+                delivery.error_key = self._write_errors(stream, delivery.rejected, arrival)
 
     def _write_errors(self, stream: _Stream, rejected: list[RejectedRecord], arrival: float) -> str:
         settings = stream.settings
@@ -397,6 +381,7 @@ class FirehoseEmulator:
         Kept as written, so the records of the deliveries made at exit can be read after the
         ``with`` block too, when the emulated S3 is gone.
         """
+        self.settle()
         return [
             {**record, "rawData": base64.b64decode(record["rawData"])}
             for name, record in self._errors
