@@ -10,12 +10,21 @@ Generates gzip JSON lines of about ``--size`` MiB once (``{"name", "age", ...}``
   which stages 5 MiB objects and COPYs them into the embedded PostgreSQL), then ``h.flush()``;
   timed from the put to the last row loaded, and the row count checked.
 
-Prints lines/s for both (the fastest of ``--repeat`` alternating runs each, to damp the noise of a
-shared machine), their ratio and each child's peak RSS, and exits 1 when the harness is below
-``--target`` (0.5) of the runtime alone. ``--profile`` prints the harness run's cProfile
-instead (top 30 by cumulative time).
+* **bare moto**: the same object put into and read back from moto alone, no harness: the memory
+  floor of holding and serving the input (moto keeps several copies of a large body).
 
-    python benchmarks/local_firehose.py [--size 10] [--repeat 3] [--target 0.5] [--profile]
+Prints lines/s for the first two (the fastest of ``--repeat`` alternating runs each, to damp the
+noise of a shared machine), their ratio and each child's peak RSS, and exits 1 when the harness is
+below ``--target`` (0.5) of the runtime alone.
+
+Memory: the harness's peak RSS less bare moto's for the same object is the Firehose path's own
+memory (mapping, buffering, staging, COPY). It is measured at ``--size`` and at ``--flat`` MiB
+(100; 0 skips it) in the same run, and the benchmark exits 1 when the larger input needs more than
+``--flat-limit`` (1.25) times the smaller's: the path's memory must stay flat with input size.
+``--profile`` prints the harness run's cProfile instead (top 30 by cumulative time).
+
+    python benchmarks/local_firehose.py [--size 10] [--repeat 3] [--target 0.5] [--flat 100]
+                                        [--flat-limit 1.25] [--profile]
 """
 
 from __future__ import annotations
@@ -171,10 +180,32 @@ def run_harness(path: Path, profile: bool) -> dict[str, Any]:
     return {"seconds": elapsed, "cpu": cpu, "lines": invocation.result["lines"], "rows": rows[0]}
 
 
+def run_moto(path: Path) -> dict[str, Any]:
+    """The object put into moto and read back in 1 MiB chunks, nothing else: the memory floor."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=SOURCE)
+        start = time.perf_counter()
+        body = path.read_bytes()
+        s3.put_object(Bucket=SOURCE, Key=KEY, Body=body)
+        del body
+        stream = s3.get_object(Bucket=SOURCE, Key=KEY)["Body"]
+        size = 0
+        while chunk := stream.read(MIB):
+            size += len(chunk)
+    return {"seconds": time.perf_counter() - start, "bytes": size}
+
+
 def child(mode: str, path: Path, profile: bool) -> None:
     """One measurement in this fresh process, printed as JSON."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = run_runtime(path) if mode == "runtime" else run_harness(path, profile)
+    if mode == "moto":
+        result = run_moto(path)
+    else:
+        result = run_runtime(path) if mode == "runtime" else run_harness(path, profile)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result["maxrss_mib"] = after / 1024
     result["before_mib"] = before / 1024
@@ -206,7 +237,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--target", type=float, default=0.5, help="least harness/runtime ratio")
     parser.add_argument("--profile", action="store_true", help="print the harness's cProfile")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, alternating")
-    parser.add_argument("--child", choices=["runtime", "harness"], help=argparse.SUPPRESS)
+    parser.add_argument("--flat", type=float, default=100, help="MiB of the memory check's input")
+    parser.add_argument("--flat-limit", type=float, default=1.25, help="most memory growth ratio")
+    parser.add_argument("--child", choices=["runtime", "harness", "moto"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -238,9 +271,40 @@ def main(argv: list[str] | None = None) -> None:
         f"{harness['rows']:,} rows)"
     )
     print(f"  ratio: {ratio:.2f} of the runtime alone (target >= {args.target:.2f})")
+    failed = []
     if ratio < args.target:
-        print(f"FAIL: the Firehose path runs at {ratio:.2f} of the runtime alone")
+        failed.append(f"the Firehose path runs at {ratio:.2f} of the runtime alone")
+    own = {args.size: own_memory(path, harness)}
+    if args.flat > 0 and args.flat != args.size:
+        big, big_lines = data_file(args.flat)
+        big_harness = measure("harness", big)
+        assert big_harness["rows"] == big_lines, (big_harness, big_lines)
+        own[args.flat] = own_memory(big, big_harness)
+        (small, small_own), (large, large_own) = sorted(own.items())
+        growth = large_own / small_own
+        print(
+            f"  the path's own memory: {small_own:.0f} MiB at {small:g} MiB, {large_own:.0f} MiB "
+            f"at {large:g} MiB: {growth:.2f}x for {large / small:g}x the input "
+            f"(limit {args.flat_limit:.2f}x)"
+        )
+        if growth > args.flat_limit:
+            failed.append(f"the path's memory grows {growth:.2f}x with the input")
+    for failure in failed:
+        print(f"FAIL: {failure}")
+    if failed:
         sys.exit(1)
+
+
+def own_memory(path: Path, harness: dict[str, Any]) -> float:
+    """Print and return the harness's peak RSS less bare moto's for the same object (MiB)."""
+    moto = measure("moto", path)
+    own = float(harness["maxrss_mib"]) - float(moto["maxrss_mib"])
+    print(
+        f"  {path.stat().st_size / MIB:.0f} MiB input: harness peak RSS {harness['maxrss_mib']:.0f}"
+        f" MiB, bare moto put + get of the object {moto['maxrss_mib']:.0f} MiB: the Firehose "
+        f"path's own {own:.0f} MiB"
+    )
+    return own
 
 
 if __name__ == "__main__":
