@@ -12,6 +12,7 @@ installs can therefore bypass IAM.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable, Mapping
@@ -118,7 +119,7 @@ class Sandbox:
             for event, hook in hooks
         ]
         if guard is not None:
-            self._hooks.append(("before-call", guard))
+            self._hooks.append(("before-call", functools.partial(_checked, guard)))
         for event, hook in self._hooks:
             botocore.handlers.BUILTIN_HANDLERS.append((event, hook))
             default = boto3.DEFAULT_SESSION
@@ -150,7 +151,22 @@ def _guarded(guard: Callable[..., Any], hook: Callable[..., Any]) -> Callable[..
     """``hook`` behind ``guard``: the guard's answer, when it gives one, is the call's."""
 
     def guarded(**kwargs: Any) -> Any:
-        denied = guard(**kwargs)
+        denied = _checked(guard, **kwargs)
         return denied if denied is not None else hook(**kwargs)
 
     return guarded
+
+
+_GUARDED = "jaya_guarded"
+"""Set in a call's context once the guard allowed it (a service hook and the catch-all share it)."""
+
+
+def _checked(guard: Callable[..., Any], **kwargs: Any) -> Any:
+    """The guard's answer for this call, evaluated once per call however many hooks ask."""
+    context = kwargs.get("context")
+    if isinstance(context, dict) and context.get(_GUARDED):
+        return None
+    denied = guard(**kwargs)
+    if denied is None and isinstance(context, dict):
+        context[_GUARDED] = True
+    return denied

@@ -195,6 +195,7 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
                 ("before-call.s3", self._s3_call_begins),
                 ("after-call.s3", self._record_write),
                 ("after-call.s3", self._s3_call_ends),
+                ("after-call-error.s3", self._s3_call_ends),
                 ("before-parameter-build.firehose", self._firehose.remember),
                 ("before-call.firehose", self._firehose_call),
                 *self._redshift.data_api_hooks(self.account),
@@ -327,9 +328,8 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
         self._settle()
         return self._redshift.rows(str(getattr(table, "key", table)))
 
-    def _settle(self) -> None:
-        """Raise when there is no table; let Firehose's background loads finish."""
-        self.database_url  # noqa: B018 - raises when there is no table
+    def _settle(self) -> None:  # raises when there is no table; Firehose's loads finish
+        self.database_url  # noqa: B018
         if self._firehose.emulator is not None:
             self._firehose.emulator.settle()
 

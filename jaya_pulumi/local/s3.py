@@ -95,7 +95,9 @@ class S3Dispatch:
         self._s3_calls.append(pending)
 
     def _s3_call_ends(self, context: Mapping[str, Any], **_: Any) -> None:
-        """``after-call.s3``: run what the call's notifications queued, in order."""
+        """``after-call.s3`` (and ``after-call-error.s3``, when the call raised): run what the
+        call's notifications queued, in order, and take the call off the stack of calls in flight
+        (left there, it would swallow every later notification sent outside an S3 call)."""
         pending = context.get("jaya_s3_pending")
         if pending is None:
             return

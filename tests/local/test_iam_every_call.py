@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from botocore.exceptions import ClientError
 from iam_handlers import (
@@ -235,3 +237,33 @@ def test_each_service_call_maps_to_the_action_and_arn_aws_checks() -> None:
     ]
     assert checks("kinesis", "PutRecord", StreamName="s") == [("kinesis:PutRecord", "*")]
     assert checks("sts", "GetCallerIdentity") == []
+
+
+def test_each_call_is_authorized_once_and_a_call_that_raises_leaves_no_call_in_flight(
+    monkeypatch: Any,
+) -> None:
+    """The S3 hook's guard and the catch-all guard once both ran; a raising call stayed stacked."""
+    from jaya_pulumi.local import iam
+
+    calls: list[str] = []
+    authorize = iam.Authorizer.authorize
+
+    def counting(self: Any, model: Any, context: Any, **kwargs: Any) -> Any:
+        calls.append(model.name)
+        return authorize(self, model, context, **kwargs)
+
+    monkeypatch.setattr(iam.Authorizer, "authorize", counting)
+    p = S3("once-in", on=[S3.ALL_CREATED_OBJECTS]) >> CopyS3Lambda() >> S3("once-out")
+    with test(Pipeline("once", [p])) as h:
+        s3 = h.client("s3")
+        calls.clear()
+        s3.put_object(Bucket="once-in", Key="k", Body=b"x")
+        assert calls.count("PutObject") == 1
+
+        def boom(**kwargs: Any) -> None:
+            raise RuntimeError("the request failed on its way")
+
+        s3.meta.events.register_first("before-send.s3", boom)
+        with pytest.raises(RuntimeError, match="failed on its way"):
+            s3.put_object(Bucket="once-in", Key="k2", Body=b"x")
+        assert h._s3_calls == []  # the stack of S3 calls in flight
