@@ -213,3 +213,29 @@ def test_a_delivery_role_that_may_not_write_the_holding_bucket_fails_the_deliver
         h.client("s3").put_object(Bucket="raw", Key="events.json.gz", Body=body)
         with pytest.raises(FirehoseDeliveryError, match=r"loader/Firehose.*s3:PutObject"):
             h.flush()
+
+
+def test_a_delivery_role_that_may_not_read_the_staged_object_loads_nothing(
+    postgres_url: str,
+) -> None:
+    """Redshift's COPY reads the staged object with the stream's role: PutObject alone fails."""
+    with test(pipeline(), database_url=postgres_url, raise_failures=False) as h:
+        iam = h.client("iam")
+        for name in iam.list_role_policies(RoleName="loader")["PolicyNames"]:
+            document = iam.get_role_policy(RoleName="loader", PolicyName=name)["PolicyDocument"]
+            if isinstance(document, str):
+                document = json.loads(document)
+            for statement in document["Statement"]:
+                actions = statement["Action"]
+                actions = [actions] if isinstance(actions, str) else actions
+                statement["Action"] = [a for a in actions if a != "s3:GetObject"] or [
+                    "s3:ListBucket"
+                ]
+            iam.put_role_policy(
+                RoleName="loader", PolicyName=name, PolicyDocument=json.dumps(document)
+            )
+        body = gzip.compress(b'{"id": 1, "kind": "click"}\n')
+        h.client("s3").put_object(Bucket="raw", Key="events.json.gz", Body=body)
+        with pytest.raises(FirehoseDeliveryError, match=r"loader/Firehose.*s3:GetObject"):
+            h.flush()
+        assert data_api(h, "SELECT count(*) FROM events") == [[{"longValue": 0}]]

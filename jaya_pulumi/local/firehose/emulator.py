@@ -18,8 +18,9 @@ records bound for Redshift. :class:`FirehoseEmulator` does what the service does
   so a prefix without a trailing ``/`` runs into the date).
 - **COPY**: the staged content is loaded with :func:`~jaya_pulumi.local.redshift.copy.copy_json`
   (the stream's ``copyOptions`` and ``dataTableColumns``) into a real PostgreSQL table.
-- **The delivery role**: a delivery runs inside ``acting_as(settings)``, so its S3 writes (and
-  the harness's secret read) are checked against the stream's role, as AWS checks them.
+- **The delivery role**: a delivery runs inside ``acting_as(settings)``, so its S3 writes, the
+  COPY's read of the staged object (``s3:GetObject``) and the secret read are checked against the
+  stream's role, as AWS checks them.
 - **In the background, as Firehose**: the call that fills a buffer stages the object and returns;
   the COPY runs on a worker thread (the database parses the records, in its own process) while
   the handler goes on, at most two deliveries behind. Everything that reads the outcome
@@ -338,6 +339,9 @@ class FirehoseEmulator:
                 self._loads.submit(delivery, settings, options, body, staged.result, loaded)
                 try:
                     stage()
+                    # Redshift's COPY reads the staged object with the stream's role: it needs
+                    # s3:GetObject there, or nothing loads (the body in hand is what it would read)
+                    self.s3.get_object(Bucket=settings.bucket, Key=key)["Body"].close()
                 except BaseException as exc:
                     staged.set_exception(exc)
                     raise
