@@ -16,6 +16,7 @@ import importlib.metadata
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -57,6 +58,23 @@ def _system_user() -> str | None:
     return "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
 
 
+def _ours(template: Path) -> bool:
+    """Whether a template found in the shared temporary directory is safe to start from: made by
+    this user (or, as root, by the server's user) and writable by no one else. Another user's
+    directory under the same name is ignored (and a fresh one made elsewhere)."""
+    try:
+        info = template.stat()
+    except OSError:
+        return False
+    owners = {os.geteuid()}
+    user = _system_user()
+    if user is not None:
+        import pwd
+
+        owners.add(pwd.getpwnam(user).pw_uid)
+    return info.st_uid in owners and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _template() -> Path:
     """An initialised data directory to copy from: made once per machine and user (``initdb``).
 
@@ -67,7 +85,7 @@ def _template() -> Path:
 
     version = importlib.metadata.version("embedded-postgres")  # its PostgreSQL's data format
     template = Path(tempfile.gettempdir()) / f"jaya-pg-template-{version}-nosync-{os.geteuid()}"
-    if (template / "PG_VERSION").exists():
+    if (template / "PG_VERSION").exists() and _ours(template):
         return template
     partial = Path(tempfile.mkdtemp(prefix="jaya-pg-template-partial-"))
     user = _system_user()
@@ -89,8 +107,13 @@ def _template() -> Path:
             )
         with contextlib.suppress(OSError):  # another process made it first
             partial.rename(template)
-    finally:
+        if not _ours(template):  # another user's under our name: use this one, this once
+            atexit.register(shutil.rmtree, partial, True)
+            return partial
+    except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(partial, ignore_errors=True)  # gone already when renamed
     return template
 
 
@@ -118,7 +141,7 @@ def _stop_now() -> None:
     try:
         postmaster = psutil.Process(pid)
         postmaster.send_signal(signal.SIGQUIT)
-        for _ in range(500):  # 5 s at most; then the library's own stop takes over
+        for _ in range(500):  # 2.5 s at most; then the library's own stop takes over
             if postmaster.status() == psutil.STATUS_ZOMBIE:  # exited; init reaps it late
                 break
             time.sleep(0.005)
