@@ -156,11 +156,11 @@ class Harness(S3Dispatch, SQSDispatch, SNSDispatch, EventsDispatch):
             return
         self._started = False
         closing: Exception | None = None
-        try:
-            self._firehose.close()  # Firehose delivers what it still buffers, at exit
-            self._redshift.close()
-        except Exception as exc:  # finish stopping first, then report it
-            closing = exc
+        for close in (self._firehose.close, self._redshift.close):  # deliver, then drop the DB
+            try:
+                close()
+            except Exception as exc:  # finish stopping first, then report the first
+                closing = closing or exc
         for function in self.account.functions.values():
             function.close()
         self._sandbox.stop()
