@@ -107,7 +107,7 @@ class Account:
     resource_policies: dict[str, dict[str, object]] = field(default_factory=dict)
     """Queue and topic policies, parsed, by queue or topic ARN."""
     rules: dict[str, Rule] = field(default_factory=dict)
-    """EventBridge rules and Scheduler schedules by name."""
+    """EventBridge rules (S3 routes and schedules) by name."""
 
     delegated: tuple[str, str] | None = None
     """``(role name, principal)`` a service acts with (Firehose's delivery role), or ``None``."""

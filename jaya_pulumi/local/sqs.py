@@ -21,15 +21,12 @@ import copy
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jaya_pulumi.local._account import Account
 from jaya_pulumi.local._account import Mapping as EventSourceMapping
 from jaya_pulumi.local.awslambda import Invocation, LocalFunction
 from jaya_pulumi.local.errors import HarnessError
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "MAX_POLL_DEPTH",

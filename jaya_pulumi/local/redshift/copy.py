@@ -166,8 +166,9 @@ def copy_json(
     :param data: the staged object's bytes (gzip-compressed when the options say ``GZIP``).
     :param options: the COPY options, parsed or as the string Firehose registered.
     :param columns: the COPY column list (Firehose's ``dataTableColumns``); default all columns.
-    :param before_insert: called once the records are read and converted, before any row is
-        inserted; what it raises stops the load (Firehose stages the object meanwhile).
+    :param before_insert: called once, before any row is inserted (once the lines are in the
+        database on the bulk path, once they are read and converted otherwise); what it raises
+        stops the load (Firehose stages the object meanwhile).
     :return: how many rows loaded and which records were rejected (and why).
     :raises UnsupportedCopyOptionError: for options that are not emulated.
     :raises ValueError: for a column the table lacks.
