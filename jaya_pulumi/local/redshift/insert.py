@@ -3,8 +3,8 @@
 The COPY emulation (:mod:`~jaya_pulumi.local.redshift.copy`) converts records the way Redshift
 does, then hands the rows here: they stream in with ``COPY ... FROM STDIN`` (text format, produced
 a page at a time, never all at once). When PostgreSQL refuses a row (a duplicate key, a value its
-type rejects), the transaction is rolled back and the rows go in one by one under savepoints, so
-each refused row is reported with PostgreSQL's message and every other row still loads.
+type rejects), the transaction is rolled back to a savepoint and the rows go in one by one under
+savepoints, so each refused row is reported with PostgreSQL's message and every other row loads.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["copy_field", "insert_in_transaction", "insert_rows"]
+__all__ = ["copy_field", "insert_in_transaction"]
 
 Raw = TypeVar("Raw")
 
@@ -76,44 +76,21 @@ class _CopyText:
         return self.read(size)
 
 
-def insert_rows(
-    conn: Any,
-    target: str,
-    columns: Sequence[str],
-    rows: Sequence[tuple[int, Raw, tuple[Any, ...]]],
-) -> tuple[int, list[tuple[int, Raw, str]]]:
-    """Insert ``rows`` (``(line, raw record, values)``) into ``target`` in one transaction.
-
-    :param conn: an open psycopg2 connection; its autocommit setting is restored.
-    :param target: the quoted, qualified table name.
-    :param columns: the column names, in the order of each row's values.
-    :return: rows inserted, and ``(line, raw, PostgreSQL's message)`` of each row it refused.
-    """
-    if not rows:
-        return 0, []
-    autocommit = conn.autocommit
-    conn.autocommit = False
-    try:
-        with conn.cursor() as cur:
-            done = insert_in_transaction(cur, target, columns, rows)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.autocommit = autocommit
-    return done
-
-
 def insert_in_transaction(
     cur: Any,
     target: str,
     columns: Sequence[str],
     rows: Sequence[tuple[int, Raw, tuple[Any, ...]]],
 ) -> tuple[int, list[tuple[int, Raw, str]]]:
-    """:func:`insert_rows` inside the transaction ``cur`` is in, which it leaves open.
+    """Insert ``rows`` (``(line, raw record, values)``) into ``target`` in the transaction ``cur``
+    is in, which it leaves open (the caller commits: one transaction per COPY).
 
     Savepoints isolate what PostgreSQL refuses, so the transaction's earlier work stays.
+
+    :param cur: a psycopg2 cursor in an open transaction.
+    :param target: the quoted, qualified table name.
+    :param columns: the column names, in the order of each row's values.
+    :return: rows inserted, and ``(line, raw, PostgreSQL's message)`` of each row it refused.
     """
     if not rows:
         return 0, []
