@@ -28,17 +28,12 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from jaya_pulumi.local.redshift.convert import base_type
+from jaya_pulumi.local.redshift.convert import INT_RANGES, base_type
 from jaya_pulumi.local.redshift.options import CopyOptions
 from jaya_pulumi.redshift.spec import ColumnSpec, TableSpec
 
 __all__ = ["bulk_load"]
 
-_INT_RANGES = {
-    "SMALLINT": (-(2**15), 2**15 - 1),
-    "INTEGER": (-(2**31), 2**31 - 1),
-    "BIGINT": (-(2**63), 2**63 - 1),
-}
 _NO_EXPONENT = r"line !~ '[0-9][eE]'"
 """A line without an exponent anywhere: ``jsonb`` writes ``1E2`` back as ``100``, which Python's
 reader would refuse as a float into an integer column; such lines go to the reference reader."""
@@ -67,8 +62,8 @@ def _plan(column: ColumnSpec, value: str, opts: CopyOptions) -> tuple[str, str, 
         limit = args[0] if args else 256  # bytes of UTF-8, which octet_length counts
         ok, expression = f"({kind} = 'string' AND octet_length({text}) <= {limit})", text
         needs = False
-    elif base in _INT_RANGES:  # a JSON integer or an integer string, as int() reads both
-        low, high = _INT_RANGES[base]
+    elif base in INT_RANGES:  # a JSON integer or an integer string, as int() reads both
+        low, high = INT_RANGES[base]
         ok = (
             f"({kind} IN ('number', 'string') AND CASE WHEN {text} ~ '^[+-]?[0-9]{{1,18}}$' "
             f"THEN {text}::bigint BETWEEN {low} AND {high} ELSE false END)"

@@ -16,13 +16,14 @@ from typing import Any
 from jaya_pulumi.local.redshift.options import CopyOptions
 from jaya_pulumi.redshift.spec import ColumnSpec
 
-__all__ = ["Reject", "base_type", "convert"]
+__all__ = ["INT_RANGES", "Reject", "base_type", "convert"]
 
-_INT_RANGES = {
+INT_RANGES = {
     "SMALLINT": (-(2**15), 2**15 - 1),
     "INTEGER": (-(2**31), 2**31 - 1),
     "BIGINT": (-(2**63), 2**63 - 1),
 }
+"""The values each integer type holds, as ``(lowest, highest)``."""
 _TRUE = frozenset({"t", "true", "y", "yes", "1"})
 _FALSE = frozenset({"f", "false", "n", "no", "0"})
 _INTEGER_TEXT = re.compile(r"[+-]?\d+")
@@ -163,14 +164,14 @@ def convert(value: Any, column: ColumnSpec, options: CopyOptions) -> Any:
                 )
             text = _truncate(text, limit)
         return text
-    if base in _INT_RANGES:
+    if base in INT_RANGES:
         if isinstance(value, bool | float) or not (
             isinstance(value, int)
             or (isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()))
         ):
             raise Reject(1207, f"Invalid digit, Value '{_show(value)}', Type: {base.title()}", name)
         number = int(value)
-        low, high = _INT_RANGES[base]
+        low, high = INT_RANGES[base]
         if not low <= number <= high:
             raise Reject(
                 1204, f"Overflow, Value '{number}' exceeds the range of {base.title()}", name
