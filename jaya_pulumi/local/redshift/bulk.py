@@ -8,8 +8,8 @@ database do the work, in its own process:
 1. the staged object's lines stream into a temporary table, as they are (``COPY ... FROM STDIN``
    in CSV mode with delimiter and quote bytes that valid JSON text cannot hold);
 2. one ``INSERT ... SELECT`` parses each line as ``jsonb`` and inserts the lines whose every value
-   surely converts to the same value Python would produce (see :func:`_plan`); the line numbers of
-   all the others come back;
+   surely converts to the same value Python would produce (see :func:`_plan`); all the other
+   lines come back, with their numbers;
 3. those lines (a malformed record, a value too long, a number where a string was expected...)
    are read by the reference reader, with its rejections and error codes, in the same transaction.
 
@@ -86,7 +86,7 @@ def bulk_load(
     opts: CopyOptions,
     data: bytes,
     before_insert: Callable[[], object] | None,
-) -> tuple[int, list[int]] | None:
+) -> tuple[int, list[tuple[int, bytes]]] | None:
     """Load the plain lines of ``data`` (uncompressed JSON lines) with PostgreSQL's own parser.
 
     :param cur: a psycopg2 cursor in the open transaction the load belongs to (this adds to it
@@ -97,8 +97,8 @@ def bulk_load(
     :param opts: the COPY options (``ignorecase`` is the caller's to rule out).
     :param data: the staged object's content.
     :param before_insert: called once the lines are in the database, before a row is inserted.
-    :return: ``(rows inserted, 1-based numbers of the lines left to the reference reader)``, or
-        ``None`` when this object or table needs the reference reader throughout.
+    :return: ``(rows inserted, (1-based number, bytes) of each line left to the reference
+        reader)``, or ``None`` when this object or table needs the reference reader throughout.
     """
     names = [f"c{index}" for index in range(len(specs))]
     plans = [_plan(column, name, opts) for column, name in zip(specs, names, strict=True)]
@@ -120,11 +120,11 @@ def bulk_load(
     load = (
         f"WITH parsed AS MATERIALIZED (SELECT n, line, CASE WHEN pg_input_is_valid(line, 'jsonb') "
         f"THEN line::jsonb END AS j FROM {_LINES}), "
-        f"checked AS MATERIALIZED (SELECT n, ({' AND '.join(conditions)}) IS TRUE AS plain, "
+        f"checked AS MATERIALIZED (SELECT n, line, ({' AND '.join(conditions)}) IS TRUE AS plain, "
         f"{', '.join(names)} FROM (SELECT n, line, j, {values} FROM parsed) AS picked), "
         f"loaded AS (INSERT INTO {target} ({columns}) "
         f"SELECT {', '.join(expressions)} FROM checked WHERE plain) "
-        "SELECT n FROM checked WHERE NOT plain ORDER BY n"
+        "SELECT n, line FROM checked WHERE NOT plain ORDER BY n"
     )
     import psycopg2
 
@@ -139,12 +139,14 @@ def bulk_load(
         if before_insert is not None:
             before_insert()
         cur.execute(load)
-        rest = [n for (n,) in cur.fetchall()]
+        left = cur.fetchall()
         cur.execute(f"DROP TABLE {_LINES}")
     except psycopg2.Error:
         cur.execute("ROLLBACK TO SAVEPOINT jaya_bulk")  # refused whole (not UTF-8, say)
         return None
     cur.execute("RELEASE SAVEPOINT jaya_bulk")
+    ends = data.endswith(b"\n")  # each line but the last ends in a break; the last, as the data
+    rest = [(n, (line or "").encode() + b"\n" * (n < total or ends)) for n, line in left]
     return total - len(rest), rest
 
 

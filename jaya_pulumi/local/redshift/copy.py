@@ -209,7 +209,7 @@ def copy_json(
                 bulk = bulk_load(cur, table, target, specs, opts, data, before_insert)
             if bulk is not None:  # PostgreSQL took the plain lines: read the rest here
                 result.loaded, rest = bulk
-                good = list(_rest(data, rest, specs, opts, result))
+                good = [row for n, raw in rest for row in _line(raw, n, specs, opts, result)]
             else:
                 good = _fast_rows(data, specs, opts, result, fits)
                 if good is None:  # not UTF-8, or a CR in it: line by line, as bytes
@@ -250,25 +250,6 @@ def _once(call: Callable[[], object]) -> Callable[[], object]:
         return done[0]
 
     return once
-
-
-def _rest(
-    data: bytes,
-    numbers: Sequence[int],
-    specs: Sequence[ColumnSpec],
-    opts: CopyOptions,
-    result: CopyResult,
-) -> list[tuple[int, bytes, tuple[Any, ...]]]:
-    """The rows of the lines ``numbers`` (1-based) of ``data``, read by :func:`_line`."""
-    if not numbers:
-        return []
-    lines = data.split(b"\n")
-    last = len(lines)
-    good: list[tuple[int, bytes, tuple[Any, ...]]] = []
-    for number in numbers:
-        raw = lines[number - 1] + (b"\n" if number < last else b"")
-        good.extend(_line(raw, number, specs, opts, result))
-    return good
 
 
 def _line(
